@@ -1,0 +1,1 @@
+"""Pure rules of the co-sell world: no textual, no sqlalchemy (STYLE rule 2)."""

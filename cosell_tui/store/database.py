@@ -1,0 +1,255 @@
+"""Opening a database: the engine (injected, never made at import), pragmas, migrations (R-STORE-3)."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any, Protocol
+
+from sqlalchemy import create_engine, event, inspect, text
+from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+# The newest schema this code knows; tests check it matches the migrations' head, so opening an
+# up-to-date database never has to import Alembic.
+SCHEMA_HEAD = "0002"
+BUSY_TIMEOUT_MS = 5000
+
+
+class StoreError(Exception):
+    """The database cannot be used; `str(error)` is one sentence for the user."""
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+@dataclass
+class FixedClock:
+    """A settable clock: `--today` freezes it at 09:00 UTC (demos, snapshots, expiry)."""
+
+    at: datetime
+
+    @classmethod
+    def on(cls, day: date) -> FixedClock:
+        return cls(datetime.combine(day, time(9, 0), tzinfo=UTC))
+
+    def now(self) -> datetime:
+        return self.at
+
+    def advance(self, delta: timedelta) -> None:
+        self.at += delta
+
+
+def random_id() -> str:
+    return str(uuid.uuid4())
+
+
+@dataclass
+class Database:
+    """Everything the services need to reach the data: engine, clock and id source."""
+
+    engine: Engine
+    clock: Clock = field(default_factory=SystemClock)
+    new_id: Callable[[], str] = random_id
+    _writers: sessionmaker[Session] = field(init=False)
+    _readers: sessionmaker[Session] = field(init=False)
+
+    def __post_init__(self) -> None:
+        writing = self.engine.execution_options(writing=True)
+        self._writers = sessionmaker(writing, expire_on_commit=False)
+        self._readers = sessionmaker(self.engine, expire_on_commit=False)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One unit of work that writes: committed on success, rolled back on any error."""
+        with self._writers.begin() as session:
+            yield session
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A consistent read (one snapshot) that never takes the write lock."""
+        with self._readers.begin() as session:
+            yield session
+
+    @property
+    def path(self) -> Path | None:
+        return sqlite_path(self.engine.url)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def to_url(target: str | Path) -> URL:
+    """`--db` accepts a file path or an SQLAlchemy URL (SPEC §10)."""
+    text_target = str(target)
+    if "://" in text_target:
+        try:
+            return make_url(text_target)
+        except ArgumentError:
+            raise StoreError(f"“{text_target}” is not a valid database URL.") from None
+    return URL.create("sqlite", database=str(Path(text_target).expanduser()))
+
+
+def sqlite_path(url: URL) -> Path | None:
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return None
+    return Path(url.database)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy manage transactions; pysqlite's own BEGIN handling would defer them.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA synchronous = NORMAL")
+    cursor.close()
+
+
+def _sqlite_begin(connection: Any) -> None:
+    # A writing transaction takes the lock up front (BEGIN IMMEDIATE), so busy_timeout applies
+    # instead of a deadlock error halfway through; readers begin deferred and never block.
+    if connection.get_execution_options().get("writing"):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        connection.exec_driver_sql("BEGIN")
+
+
+def make_engine(url: URL) -> Engine:
+    if url.get_backend_name() != "sqlite":
+        raise StoreError(
+            f"Only SQLite databases are supported so far, not {url.get_backend_name()}."
+        )
+    engine = create_engine(url)
+    event.listen(engine, "connect", _sqlite_pragmas)
+    event.listen(engine, "begin", _sqlite_begin)
+    return engine
+
+
+def _check_location(path: Path) -> None:
+    parent = path.parent
+    for ancestor in (parent, *parent.parents):
+        if ancestor.exists() and not ancestor.is_dir():
+            raise StoreError(f"Cannot use {path}: {ancestor} is a file, not a folder.")
+    if path.exists() and path.is_dir():
+        raise StoreError(f"Cannot use {path}: it is a folder, not a database file.")
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The schema revision stamped in the database, or None for an empty one."""
+    with engine.connect() as connection:
+        tables = set(inspect(connection).get_table_names())
+        if "alembic_version" in tables:
+            row = connection.execute(text("SELECT version_num FROM alembic_version")).first()
+            return None if row is None else str(row[0])
+        if tables:
+            raise StoreError("it holds tables of another program, not a cosell-tui database")
+        return None
+
+
+def _alembic_config(connection: Any) -> Any:
+    from alembic.config import Config  # noqa: PLC0415  only needed when a migration runs
+
+    config = Config()
+    config.set_main_option("script_location", "cosell_tui.store:migrations")
+    config.attributes["connection"] = connection
+    return config
+
+
+def known_revisions() -> list[str]:
+    from alembic.script import ScriptDirectory  # noqa: PLC0415
+
+    script = ScriptDirectory.from_config(_alembic_config(None))
+    return [rev.revision for rev in script.walk_revisions()]
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    from alembic import command  # noqa: PLC0415
+
+    with engine.connect() as connection:
+        command.upgrade(_alembic_config(connection), revision)
+        connection.commit()
+
+
+def backup(path: Path, revision: str, clock: Clock) -> Path:
+    """A consistent copy (SQLite's backup API, WAL included) beside the database."""
+    stamp = clock.now().strftime("%Y%m%dT%H%M%S")
+    target = path.with_name(f"{path.name}.{revision}-{stamp}.bak")
+    source = sqlite3.connect(path)
+    try:
+        destination = sqlite3.connect(target)
+        with destination:
+            source.backup(destination)
+        destination.close()
+    finally:
+        source.close()
+    if not target.exists():  # pragma: no cover - sqlite3 raises first
+        shutil.copy2(path, target)
+    return target
+
+
+def open_database(
+    target: str | Path,
+    *,
+    clock: Clock | None = None,
+    new_id: Callable[[], str] = random_id,
+    create: bool = True,
+) -> Database:
+    """Open (and create or upgrade) a database; every user-caused failure is a StoreError."""
+    url = to_url(target)
+    path = sqlite_path(url)
+    if path is not None:
+        _check_location(path)
+        if not path.exists() and not create:
+            raise StoreError(f"There is no database at {path}.")
+        path.parent.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(url)
+    where = str(path) if path is not None else url.render_as_string(hide_password=True)
+    clock = clock or SystemClock()
+    try:
+        with engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA journal_mode = WAL")
+        revision = current_revision(engine)
+        if revision != SCHEMA_HEAD:
+            if revision is not None and revision not in known_revisions():
+                raise StoreError(
+                    f"{where} was written by a newer cosell-tui (schema {revision}); "
+                    "upgrade cosell-tui to open it."
+                )
+            if revision is not None and path is not None:
+                backup(path, revision, clock)
+            upgrade(engine)
+    except StoreError as error:
+        engine.dispose()
+        if str(error).startswith(where):
+            raise
+        raise StoreError(f"Cannot use {where}: {error}.") from None
+    except OperationalError as error:
+        engine.dispose()
+        raise StoreError(f"Cannot open {where}: {_sqlite_reason(error)}.") from None
+    except DatabaseError as error:
+        engine.dispose()
+        raise StoreError(
+            f"Cannot open {where}: {_sqlite_reason(error)} (is it a cosell-tui database?)."
+        ) from None
+    return Database(engine, clock, new_id)
+
+
+def _sqlite_reason(error: DatabaseError) -> str:
+    reason = str(error.orig) if error.orig is not None else str(error)
+    if "locked" in reason or "busy" in reason:
+        return "the database is busy (another program is writing to it); try again"
+    return reason
