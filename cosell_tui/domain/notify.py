@@ -28,12 +28,19 @@ def team_recipients(users: Iterable[User], team: Iterable[TeamMember]) -> list[U
 
 
 def registration_recipients(
-    users: Iterable[User], team: Iterable[TeamMember], contact_email: str | None, organization_id: int
+    users: Iterable[User],
+    team: Iterable[TeamMember],
+    contact_email: str | None,
+    organization_id: int,
 ) -> list[User]:
     """R-NOTE-3: the registration contact and the team."""
     users = list(users)
     chosen = {user.id: user for user in team_recipients(users, team)}
     for user in users:
-        if contact_email and user.email == contact_email and user.organization_id == organization_id:
+        if (
+            contact_email
+            and user.email == contact_email
+            and user.organization_id == organization_id
+        ):
             chosen.setdefault(user.id, user)
     return list(chosen.values())

@@ -83,7 +83,9 @@ def invite_options(
         partners_reason = (
             "On a co-sell deal only the organization that created it can invite partners."
         )
-    return InviteOptions(vendor_reason is None, vendor_reason, partners_reason is None, partners_reason)
+    return InviteOptions(
+        vendor_reason is None, vendor_reason, partners_reason is None, partners_reason
+    )
 
 
 def check_vendor_invite(
@@ -103,8 +105,7 @@ def check_vendor_invite(
         )
     if not consent:
         raise InvalidState(
-            "Confirm the customer agreed to share their contact with the vendor before "
-            "inviting it."
+            "Confirm the customer agreed to share their contact with the vendor before inviting it."
         )
 
 

@@ -83,7 +83,9 @@ def milestones_reached(status: RegistrationStatus) -> frozenset[Milestone]:
     return frozenset(reached)
 
 
-def lifecycle_closed(status: Status, eligible: bool, registration: RegistrationStatus | None) -> bool:
+def lifecycle_closed(
+    status: Status, eligible: bool, registration: RegistrationStatus | None
+) -> bool:
     """§5: the last milestone, Closed, and when a referral reaches it."""
     if status in (Status.LOST, Status.DECLINED, Status.EXPIRED):
         return True

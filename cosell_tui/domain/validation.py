@@ -1,4 +1,4 @@
-"""Field rules of R-Q-1 as reusable pydantic types, each failing with a sentence a user can act on."""
+"""Field rules of R-Q-1 as pydantic types, each failing with a sentence a user can act on."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Opening a database: the engine (injected, never made at import), pragmas, migrations (R-STORE-3)."""
+"""Opening a database: the injected engine, its pragmas, and migrations (R-STORE-3)."""
 
 from __future__ import annotations
 
@@ -116,6 +116,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys = ON")
     cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous = NORMAL")
+    cursor.execute("PRAGMA journal_mode = WAL")
     cursor.close()
 
 
@@ -220,8 +221,6 @@ def open_database(
     where = str(path) if path is not None else url.render_as_string(hide_password=True)
     clock = clock or SystemClock()
     try:
-        with engine.connect() as connection:
-            connection.exec_driver_sql("PRAGMA journal_mode = WAL")
         revision = current_revision(engine)
         if revision != SCHEMA_HEAD:
             if revision is not None and revision not in known_revisions():

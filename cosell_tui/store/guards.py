@@ -9,7 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 TERMINAL = "('won','lost','declined','expired')"
-CLOSED_DEAL = "cosell-tui: this deal is closed (won, lost, declined or expired) and cannot be changed"
+CLOSED_DEAL = (
+    "cosell-tui: this deal is closed (won, lost, declined or expired) and cannot be changed"
+)
 CLOSED_DATA = (
     "cosell-tui: this row belongs to a closed deal (won, lost, declined or expired) "
     "and cannot be changed"

@@ -69,7 +69,9 @@ class OrganizationRow(Base):
     __table_args__ = (
         Index("ix_organizations_name_lower", func.lower(name)),
         # exactly one vendor (R-ORG-1)
-        Index("uq_organizations_one_vendor", is_vendor, unique=True, sqlite_where=is_vendor.is_(True)),
+        Index(
+            "uq_organizations_one_vendor", is_vendor, unique=True, sqlite_where=is_vendor.is_(True)
+        ),
     )
 
 
@@ -125,7 +127,9 @@ class SolutionRow(Base):
     incentive_eligible: Mapped[bool] = mapped_column(Boolean, default=False)
     __table_args__ = (
         CheckConstraint("kind IN ('partner','vendor','assessment')", name="kind"),
-        CheckConstraint("NOT incentive_eligible OR kind = 'partner'", name="incentive_partner_only"),
+        CheckConstraint(
+            "NOT incentive_eligible OR kind = 'partner'", name="incentive_partner_only"
+        ),
     )
 
 
@@ -179,7 +183,9 @@ class ReferralRow(Base):
         foreign_keys="InvitationRow.referral_id"
     )
 
-    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012  R-STORE-2
+    # R-STORE-2: services bump the version themselves (also when only the team or solutions
+    # change); the UPDATE still carries "WHERE version = <old>", so a stale save fails.
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}  # noqa: RUF012
     __table_args__ = (
         CheckConstraint(f"status IN {STATUS_VALUES}", name="status"),
         CheckConstraint("direction IN ('inbound','outbound')", name="direction"),
@@ -309,7 +315,7 @@ class RegistrationRow(Base):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, default=1)
-    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}  # noqa: RUF012
     __table_args__ = (
         CheckConstraint(
             "status IN ('incomplete','in_review','in_validation','action_required',"

@@ -1,0 +1,487 @@
+"""Reads that return domain objects (never ORM rows) and the visibility rules in SQL (R-ACL-1)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from decimal import Decimal
+
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from cosell_tui.domain.enums import (
+    ACTIVE_STATUSES,
+    TERMINAL_STATUSES,
+    CompanySize,
+    DealType,
+    Direction,
+    HelpType,
+    NotificationKind,
+    RegistrationStatus,
+    Role,
+    SolutionKind,
+    Stage,
+    Status,
+)
+from cosell_tui.domain.errors import NotFound
+from cosell_tui.domain.models import (
+    ActivityEntry,
+    Comment,
+    Company,
+    CustomerContact,
+    Engagement,
+    Invitation,
+    Location,
+    Notification,
+    Organization,
+    Party,
+    Referral,
+    ReferralSolution,
+    Registration,
+    RegistrationForm,
+    Solution,
+    StageMark,
+    TeamMember,
+    User,
+)
+from cosell_tui.store.schema import (
+    ActivityRow,
+    CommentRow,
+    CompanyRow,
+    EngagementRow,
+    FavoriteRow,
+    LocationRow,
+    NotificationRow,
+    OrganizationRow,
+    ReferralRow,
+    ReferralSolutionRow,
+    RegistrationRow,
+    SolutionRow,
+    TeamMemberRow,
+    UserRow,
+)
+
+CENT = Decimal("0.01")
+
+
+def cents(value: Decimal) -> int:
+    return int((value / CENT).to_integral_value())
+
+
+def from_cents(value: int) -> Decimal:
+    return (Decimal(value) * CENT).quantize(CENT)
+
+
+# --- row → domain --------------------------------------------------------------------------
+
+
+def to_location(row: LocationRow) -> Location:
+    return Location(
+        id=row.id, organization_id=row.organization_id, city=row.city, country=row.country
+    )
+
+
+def to_organization(row: OrganizationRow) -> Organization:
+    return Organization(
+        id=row.id,
+        name=row.name,
+        partner_id=row.partner_id,
+        is_vendor=row.is_vendor,
+        co_sell_ready=row.co_sell_ready,
+        in_ecosystem=row.in_ecosystem,
+        vetted_for_assessments=row.vetted_for_assessments,
+        locations=tuple(to_location(loc) for loc in row.locations),
+    )
+
+
+def to_user(row: UserRow) -> User:
+    return User(
+        id=row.id,
+        organization_id=row.organization_id,
+        first_name=row.first_name,
+        last_name=row.last_name,
+        email=row.email,
+        phone=row.phone,
+        role=Role(row.role),
+        scope_location_id=row.scope_location_id,
+        email_notifications=row.email_notifications,
+    )
+
+
+def to_company(row: CompanyRow) -> Company:
+    return Company(
+        id=row.id,
+        name=row.name,
+        address_line=row.address_line,
+        city=row.city,
+        state=row.state,
+        postal_code=row.postal_code,
+        country=row.country,
+        size=CompanySize(row.size) if row.size else None,
+        duns=row.duns,
+    )
+
+
+def to_solution(row: SolutionRow) -> Solution:
+    return Solution(
+        id=row.id,
+        name=row.name,
+        organization_id=row.organization_id,
+        kind=SolutionKind(row.kind),
+        incentive_eligible=row.incentive_eligible,
+    )
+
+
+def to_referral(row: ReferralRow) -> Referral:
+    invitation = row.invitation
+    return Referral(
+        id=row.id,
+        engagement_id=row.engagement_id,
+        organization_id=row.organization_id,
+        location_id=row.location_id,
+        name=row.name,
+        value=from_cents(row.value_cents),
+        currency=row.currency,
+        close_date=row.close_date,
+        crm_id=row.crm_id,
+        campaign_id=row.campaign_id,
+        notes=row.notes,
+        help_requested=HelpType(row.help_requested),
+        direction=Direction(row.direction),
+        status=Status(row.status),
+        stage=Stage(row.stage),
+        deal_type=DealType(row.engagement.deal_type),
+        created_at=row.created_at,
+        received_at=row.received_at,
+        responded_at=row.responded_at,
+        closed_at=row.closed_at,
+        response_deadline=row.response_deadline,
+        closing_reason=row.closing_reason,
+        closing_notes=row.closing_notes,
+        version=row.version,
+        team=tuple(
+            TeamMember(
+                first_name=m.first_name,
+                last_name=m.last_name,
+                phone=m.phone,
+                email=m.email,
+                organization_id=m.organization_id,
+            )
+            for m in row.team
+        ),
+        solutions=tuple(
+            ReferralSolution(
+                solution=to_solution(s.solution), assessment_location_id=s.assessment_location_id
+            )
+            for s in row.solutions
+        ),
+        stage_marks=tuple(
+            StageMark(stage=Stage(mark.stage), marked_at=mark.marked_at) for mark in row.stage_marks
+        ),
+        invitation=None
+        if invitation is None
+        else Invitation(
+            from_organization_id=invitation.from_organization_id,
+            from_referral_id=invitation.from_referral_id,
+            from_user_id=invitation.from_user_id,
+            help_requested=HelpType(invitation.help_requested),
+            notes=invitation.notes,
+            sent_at=invitation.sent_at,
+        ),
+    )
+
+
+def to_engagement(row: EngagementRow, company: CompanyRow) -> Engagement:
+    contact = None
+    if row.contact_name and row.contact_phone and row.contact_email:
+        contact = CustomerContact(
+            name=row.contact_name, phone=row.contact_phone, email=row.contact_email
+        )
+    return Engagement(
+        id=row.id,
+        company=to_company(company),
+        contact=contact,
+        contact_consent=row.contact_consent,
+        created_by_organization_id=row.created_by_organization_id,
+        deal_type=DealType(row.deal_type),
+        created_at=row.created_at,
+    )
+
+
+def to_registration(row: RegistrationRow) -> Registration:
+    return Registration(
+        id=row.id,
+        referral_id=row.referral_id,
+        status=RegistrationStatus(row.status),
+        form=RegistrationForm.model_validate(json.loads(row.form_json)) if row.form_json else None,
+        message=row.message,
+        submitted_at=row.submitted_at,
+        decided_at=row.decided_at,
+        version=row.version,
+    )
+
+
+# --- lookups ---------------------------------------------------------------------------------
+
+_REFERRAL_LOADS = (
+    selectinload(ReferralRow.team),
+    selectinload(ReferralRow.solutions).selectinload(ReferralSolutionRow.solution),
+    selectinload(ReferralRow.stage_marks),
+    selectinload(ReferralRow.invitation),
+    selectinload(ReferralRow.engagement),
+)
+
+
+def referral_row(session: Session, referral_id: str, *, for_update: bool = False) -> ReferralRow:
+    statement = select(ReferralRow).where(ReferralRow.id == referral_id).options(*_REFERRAL_LOADS)
+    if for_update:
+        statement = statement.with_for_update()
+    row = session.scalars(statement).first()
+    if row is None:
+        raise NotFound("That deal does not exist (it may have been removed).")
+    return row
+
+
+def referral(session: Session, referral_id: str) -> Referral:
+    return to_referral(referral_row(session, referral_id))
+
+
+def user(session: Session, user_id: int) -> User:
+    row = session.get(UserRow, user_id)
+    if row is None:
+        raise NotFound("That user does not exist.")
+    return to_user(row)
+
+
+def user_by_email(session: Session, email: str) -> User | None:
+    row = session.scalars(select(UserRow).where(UserRow.email == email.strip().lower())).first()
+    return None if row is None else to_user(row)
+
+
+def users(session: Session) -> list[User]:
+    return [to_user(row) for row in session.scalars(select(UserRow).order_by(UserRow.id))]
+
+
+def users_of(session: Session, organization_id: int) -> list[User]:
+    statement = select(UserRow).where(UserRow.organization_id == organization_id)
+    return [to_user(row) for row in session.scalars(statement.order_by(UserRow.id))]
+
+
+def first_admin(session: Session) -> User | None:
+    """The default user (SPEC §10): the first partner admin, else any admin or seller."""
+    order = {Role.PARTNER_ADMIN: 0, Role.REFERRAL_ADMIN: 1, Role.SELLER: 2}
+    admins = [u for u in users(session) if u.role in order]
+    return min(admins, key=lambda u: (order[u.role], u.id)) if admins else None
+
+
+def organization(session: Session, organization_id: int) -> Organization:
+    row = session.get(OrganizationRow, organization_id)
+    if row is None:
+        raise NotFound("That organization does not exist.")
+    return to_organization(row)
+
+
+def organizations(session: Session) -> list[Organization]:
+    statement = select(OrganizationRow).options(selectinload(OrganizationRow.locations))
+    return [to_organization(row) for row in session.scalars(statement.order_by(OrganizationRow.id))]
+
+
+def vendor(session: Session) -> Organization | None:
+    row = session.scalars(select(OrganizationRow).where(OrganizationRow.is_vendor)).first()
+    return None if row is None else to_organization(row)
+
+
+def company(session: Session, company_id: int) -> Company:
+    row = session.get(CompanyRow, company_id)
+    if row is None:
+        raise NotFound("That customer is not in the directory.")
+    return to_company(row)
+
+
+def solution(session: Session, solution_id: int) -> Solution:
+    row = session.get(SolutionRow, solution_id)
+    if row is None:
+        raise NotFound(f"Solution {solution_id} is not in the catalog.")
+    return to_solution(row)
+
+
+def solutions(session: Session) -> list[Solution]:
+    return [
+        to_solution(row) for row in session.scalars(select(SolutionRow).order_by(SolutionRow.id))
+    ]
+
+
+def engagement(session: Session, engagement_id: str) -> Engagement:
+    row = session.get(EngagementRow, engagement_id)
+    if row is None:
+        raise NotFound("That deal does not exist.")
+    return to_engagement(row, session.get_one(CompanyRow, row.company_id))
+
+
+def parties(session: Session, engagement_id: str) -> list[Party]:
+    """Every party's card (R-INV-4), the vendor first: status and organization, nothing private."""
+    statement = (
+        select(ReferralRow, OrganizationRow, LocationRow)
+        .join(OrganizationRow, OrganizationRow.id == ReferralRow.organization_id)
+        .join(LocationRow, LocationRow.id == ReferralRow.location_id)
+        .where(ReferralRow.engagement_id == engagement_id)
+        .options(selectinload(ReferralRow.invitation))
+        .order_by(OrganizationRow.is_vendor.desc(), ReferralRow.created_at, ReferralRow.id)
+    )
+    return [
+        Party(
+            referral_id=ref.id,
+            organization_id=org.id,
+            organization_name=org.name,
+            is_vendor=org.is_vendor,
+            location_label=f"{loc.city}, {loc.country}",
+            direction=Direction(ref.direction),
+            status=Status(ref.status),
+            invited_by_organization_id=ref.invitation.from_organization_id
+            if ref.invitation
+            else None,
+            help_requested=HelpType(ref.help_requested),
+        )
+        for ref, org, loc in session.execute(statement)
+    ]
+
+
+def comments(session: Session, engagement_id: str) -> list[Comment]:
+    statement = (
+        select(CommentRow, UserRow, OrganizationRow)
+        .join(UserRow, UserRow.id == CommentRow.author_user_id)
+        .join(OrganizationRow, OrganizationRow.id == CommentRow.organization_id)
+        .where(CommentRow.engagement_id == engagement_id)
+        .order_by(CommentRow.id)
+    )
+    return [
+        Comment(
+            id=c.id,
+            engagement_id=c.engagement_id,
+            author_user_id=u.id,
+            author_name=f"{u.first_name} {u.last_name}",
+            organization_name=o.name,
+            body=c.body,
+            created_at=c.created_at,
+        )
+        for c, u, o in session.execute(statement)
+    ]
+
+
+def activity(session: Session, referral_id: str) -> list[ActivityEntry]:
+    statement = select(ActivityRow).where(ActivityRow.referral_id == referral_id)
+    return [
+        ActivityEntry(
+            id=row.id,
+            referral_id=row.referral_id,
+            engagement_id=row.engagement_id,
+            user_id=row.user_id,
+            at=row.at,
+            action=row.action,
+            field=row.field,
+            old=row.old,
+            new=row.new,
+        )
+        for row in session.scalars(statement.order_by(ActivityRow.id))
+    ]
+
+
+def registration(session: Session, referral_id: str) -> Registration | None:
+    row = session.scalars(
+        select(RegistrationRow).where(RegistrationRow.referral_id == referral_id)
+    ).first()
+    return None if row is None else to_registration(row)
+
+
+def notifications(
+    session: Session, user_id: int, *, unread_only: bool = False
+) -> list[Notification]:
+    statement = select(NotificationRow).where(NotificationRow.user_id == user_id)
+    if unread_only:
+        statement = statement.where(NotificationRow.read_at.is_(None))
+    return [
+        Notification(
+            id=row.id,
+            user_id=row.user_id,
+            referral_id=row.referral_id,
+            kind=NotificationKind(row.kind),
+            message=row.message,
+            created_at=row.created_at,
+            read_at=row.read_at,
+        )
+        for row in session.scalars(statement.order_by(NotificationRow.id.desc()))
+    ]
+
+
+def unread_count(session: Session, user_id: int) -> int:
+    statement = select(func.count()).where(
+        NotificationRow.user_id == user_id, NotificationRow.read_at.is_(None)
+    )
+    return int(session.scalar(statement) or 0)
+
+
+def is_favorite(session: Session, user_id: int, referral_id: str) -> bool:
+    return session.get(FavoriteRow, (user_id, referral_id)) is not None
+
+
+# --- lists (R-UI-1, R-ACL-1) ---------------------------------------------------------------
+
+
+def visible_to(viewer: User) -> ColumnElement[bool]:
+    """SQL for R-ACL-1: what a user may see of their organization's referrals."""
+    same_org = ReferralRow.organization_id == viewer.organization_id
+    if viewer.is_admin:
+        return same_org
+    on_team = exists().where(
+        TeamMemberRow.referral_id == ReferralRow.id,
+        TeamMemberRow.email == viewer.email,
+        TeamMemberRow.organization_id == viewer.organization_id,
+    )
+    in_scope = (
+        ReferralRow.location_id == viewer.scope_location_id
+        if viewer.scope_location_id is not None
+        else ReferralRow.location_id.is_not(None)
+    )
+    return and_(same_org, in_scope, on_team)
+
+
+def list_referrals(
+    session: Session,
+    viewer: User,
+    *,
+    direction: Direction | None = None,
+    favorites: bool = False,
+    show: str = "active",
+    search: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[Referral]:
+    """A page of the referrals a user may see; filtering happens in indexed SQL."""
+    statement = select(ReferralRow).where(visible_to(viewer)).options(*_REFERRAL_LOADS)
+    if direction is not None:
+        statement = statement.where(ReferralRow.direction == direction.value)
+    if favorites:
+        statement = statement.where(
+            exists().where(
+                FavoriteRow.referral_id == ReferralRow.id, FavoriteRow.user_id == viewer.id
+            )
+        )
+    statuses: Sequence[Status] = {
+        "active": sorted(ACTIVE_STATUSES),
+        "closed": sorted(TERMINAL_STATUSES),
+    }.get(show, list(Status))
+    statement = statement.where(ReferralRow.status.in_([s.value for s in statuses]))
+    if search:
+        pattern = f"%{search.lower()}%"
+        customer = exists().where(
+            EngagementRow.id == ReferralRow.engagement_id,
+            CompanyRow.id == EngagementRow.company_id,
+            func.lower(CompanyRow.name).like(pattern),
+        )
+        statement = statement.where(or_(func.lower(ReferralRow.name).like(pattern), customer))
+    statement = statement.order_by(ReferralRow.created_at.desc(), ReferralRow.id)
+    return [to_referral(row) for row in session.scalars(statement.limit(limit).offset(offset))]
+
+
+def count_visible(session: Session, viewer: User) -> int:
+    return int(session.scalar(select(func.count()).where(visible_to(viewer))) or 0)
