@@ -1090,17 +1090,22 @@ def generate_deals(
                         }
                     )
                 made += 1
+        # Core executemany, not the ORM's bulk path: an order of magnitude fewer statements.
         with db.transaction() as session:
-            session.execute(insert(EngagementRow), engagements)
-            session.execute(insert(ReferralRow), referrals)
-            session.execute(insert(TeamMemberRow), team)
-            session.execute(insert(ReferralSolutionRow), sols)
-            if marks:
-                session.execute(insert(StageMarkRow), marks)
-            session.execute(insert(ActivityRow), log)
+            connection = session.connection()
+            for row_class, rows in (
+                (EngagementRow, engagements),
+                (ReferralRow, referrals),
+                (TeamMemberRow, team),
+                (ReferralSolutionRow, sols),
+                (StageMarkRow, marks),
+                (ActivityRow, log),
+            ):
+                if rows:
+                    connection.execute(insert(_table(row_class)), rows)
             if closing:
-                table = cast(Table, ReferralRow.__table__)
-                session.execute(
+                table = _table(ReferralRow)
+                connection.execute(
                     update(table)
                     .where(table.c.id == bindparam("rid"))
                     .values(
@@ -1112,6 +1117,10 @@ def generate_deals(
                     ),
                     closing,
                 )
+
+
+def _table(row_class: type[Any]) -> Table:
+    return cast(Table, row_class.__table__)
 
 
 def build_demo(db: Database, *, seed: int, today: date, deals: int | None = None) -> Ecosystem:
