@@ -1,1 +1,1 @@
-"""Benchmarks (`make bench`): figures printed as medians, with ratios against a same-run baseline."""
+"""Benchmarks (`make bench`): medians, with ratios against a baseline from the same run."""
