@@ -539,7 +539,9 @@ def test_registration_dates_and_confirmation_must_be_consistent(
 def test_registration_date_edges_are_inclusive() -> None:
     # R-REG-2: signed = start = end is consistent.
     form = RegistrationForm(
-        **registration(signed_on="2026-12-01", contract_start="2026-12-01", contract_end="2026-12-01")
+        **registration(
+            signed_on="2026-12-01", contract_start="2026-12-01", contract_end="2026-12-01"
+        )
     )
     assert form.signed_on == form.contract_start == form.contract_end
 

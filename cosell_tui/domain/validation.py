@@ -21,6 +21,13 @@ PHONE_DIGITS = (7, 15)
 
 _PHONE_CHARS = re.compile(r"^\+?[0-9 ().\-]+$")
 _DUNS_SEPARATORS = re.compile(r"[\s\-]")
+# Commas only between digit groups (1,250,000.50 or 1,00,000), never as a decimal mark.
+_GROUPED_AMOUNT = re.compile(r"^[+-]?\d{1,3}(?:,\d{2,3})*,\d{3}(?:\.\d*)?$")
+_AT_LEAST_ONE = {
+    "team": "Add at least one team member.",
+    "solution_ids": "Choose at least one solution.",
+}
+FORM_FIELD = "form"  # key of refusals about the form as a whole (model validators)
 
 
 def _control_characters(value: str, allow_newlines: bool) -> bool:
@@ -120,7 +127,14 @@ def _amount(value: Any) -> Any:
     if isinstance(value, float):
         value = repr(value)
     if isinstance(value, str):
-        value = value.strip().replace(",", "").replace("_", "")
+        value = value.strip().replace("_", "")
+        if "," in value:
+            if not _GROUPED_AMOUNT.match(value):
+                raise ValueError(
+                    "Use a point for decimals and commas only between groups of digits, "
+                    "e.g. 1,250,000.50."
+                )
+            value = value.replace(",", "")
     try:
         amount = Decimal(value)
     except (InvalidOperation, TypeError, ValueError):
@@ -182,10 +196,14 @@ def field_messages(error: ValidationError) -> dict[str, str]:
     """Turn pydantic's report into {dotted field: sentence}, dropping pydantic's prefixes."""
     messages: dict[str, str] = {}
     for item in error.errors():
-        field = ".".join(str(part) for part in item["loc"]) or "value"
+        field = ".".join(str(part) for part in item["loc"]) or FORM_FIELD
         text = item["msg"].removeprefix("Value error, ")
         if item["type"] == "missing":
             text = "This field is required."
+        elif item["type"] == "too_short":
+            text = _AT_LEAST_ONE.get(str(item["loc"][-1]), "Add at least one entry.")
+        elif item["type"] in ("int_parsing", "int_type", "bool_parsing", "bool_type"):
+            text = "Choose one of the offered values."
         elif item["type"] in ("enum", "literal_error"):
             text = "Choose one of the listed values."
         messages.setdefault(field, text)
@@ -196,6 +214,6 @@ def invalid_input(error: ValidationError, title: str = "Please correct the form"
     """A ValidationError as one user-facing sentence plus per-field messages."""
     fields = field_messages(error)
     first_field, first_message = next(iter(fields.items()))
-    label = first_field.replace("_", " ")
+    label = "" if first_field == FORM_FIELD else first_field.replace("_", " ") + ": "
     more = f" (and {len(fields) - 1} more)" if len(fields) > 1 else ""
-    return InvalidInput(f"{title}: {label}: {first_message}{more}", fields)
+    return InvalidInput(f"{title}: {label}{first_message}{more}", fields)
