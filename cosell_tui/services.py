@@ -538,6 +538,7 @@ def _invite_vendor(
     help_requested: HelpType,
     notes: str | None,
 ) -> ReferralRow:
+    lifecycle.require_status(Status(inviter.status), Status.ACCEPTED, "invite anyone")
     options = parties.invite_options(
         deal_type=DealType(inviter.engagement.deal_type),
         status=Status(inviter.status),
@@ -585,6 +586,7 @@ def _invite_partners(
     organization: Organization,
     invites: Sequence[PartnerInviteForm],
 ) -> list[ReferralRow]:
+    lifecycle.require_status(Status(inviter.status), Status.ACCEPTED, "invite anyone")
     options = parties.invite_options(
         deal_type=DealType(inviter.engagement.deal_type),
         status=Status(inviter.status),

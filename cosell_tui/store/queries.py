@@ -233,7 +233,13 @@ _REFERRAL_LOADS = (
 
 
 def referral_row(session: Session, referral_id: str, *, for_update: bool = False) -> ReferralRow:
-    statement = select(ReferralRow).where(ReferralRow.id == referral_id).options(*_REFERRAL_LOADS)
+    # populate_existing: a service that just changed the team or stages returns what is stored
+    statement = (
+        select(ReferralRow)
+        .where(ReferralRow.id == referral_id)
+        .options(*_REFERRAL_LOADS)
+        .execution_options(populate_existing=True)
+    )
     if for_update:
         statement = statement.with_for_update()
     row = session.scalars(statement).first()
