@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, update
+from sqlalchemy import Table
 
 from cosell_tui import services
 from cosell_tui.domain.enums import (
@@ -51,6 +51,7 @@ from cosell_tui.store.schema import (
     ActivityRow,
     CompanyRow,
     EngagementRow,
+    InvitationRow,
     LocationRow,
     OrganizationRow,
     ReferralRow,
@@ -59,7 +60,6 @@ from cosell_tui.store.schema import (
     StageMarkRow,
     TeamMemberRow,
     UserRow,
-    UTCDateTime,
 )
 
 MAX_GENERATED = 1_000_000
@@ -904,219 +904,283 @@ def _stories(s: Script) -> None:
 # --- generated deals in bulk -------------------------------------------------------------
 
 
+CURRENCY_BY_COUNTRY = {
+    "US": "USD",
+    "CA": "CAD",
+    "GB": "GBP",
+    "DE": "EUR",
+    "FR": "EUR",
+    "IE": "EUR",
+    "AU": "AUD",
+    "SG": "SGD",
+}
+PARTNER_FATES = (
+    [Status.RECEIVED, Status.ACCEPTED, Status.WON, Status.LOST, Status.DECLINED, Status.EXPIRED],
+    [1, 5, 2, 2, 1, 1],
+)
+PRIVATE_FATES = ([Status.ACCEPTED, Status.WON, Status.LOST], [6, 2, 2])
+OPEN_STAGES = [Stage.QUALIFIED, Stage.DEVELOPED, Stage.PROPOSED, Stage.NEGOTIATED]
+
+
+@dataclass
+class _Batch:
+    """Rows of generated deals, written together with Core executemany."""
+
+    engagements: list[dict[str, Any]] = field(default_factory=list)
+    referrals: list[dict[str, Any]] = field(default_factory=list)
+    team: list[dict[str, Any]] = field(default_factory=list)
+    solutions: list[dict[str, Any]] = field(default_factory=list)
+    marks: list[dict[str, Any]] = field(default_factory=list)
+    invitations: list[dict[str, Any]] = field(default_factory=list)
+    activity: list[dict[str, Any]] = field(default_factory=list)
+    closing: list[dict[str, Any]] = field(default_factory=list)
+
+    def write(self, db: Database) -> None:
+        # Straight to the driver's executemany: SQLAlchemy's per-value processing was most of
+        # the time. Every referral goes in active with its data and the closing UPDATE comes
+        # last, so the R-STORE-1 triggers see the same order of events as the services make.
+        with db.transaction() as session:
+            cursor = session.connection().connection.driver_connection
+            assert cursor is not None
+            cursor.execute("PRAGMA cache_size = -262144")  # 256 MiB: indexes stay in memory
+            for row_class, rows in (
+                (EngagementRow, self.engagements),
+                (ReferralRow, self.referrals),
+                (TeamMemberRow, self.team),
+                (ReferralSolutionRow, self.solutions),
+                (StageMarkRow, self.marks),
+                (InvitationRow, self.invitations),
+                (ActivityRow, self.activity),
+            ):
+                if rows:
+                    columns = list(rows[0])
+                    cursor.executemany(
+                        f"INSERT INTO {_table(row_class).name} ({', '.join(columns)}) "
+                        f"VALUES ({', '.join('?' for _ in columns)})",
+                        [tuple(row.values()) for row in rows],
+                    )
+            cursor.executemany(
+                "UPDATE referrals SET status = ?, stage = ?, closed_at = ?, closing_reason = ?, "
+                "version = version + 1 WHERE id = ?",
+                [
+                    (c["status"], c["stage"], c["closed_at"], c["reason"], c["rid"])
+                    for c in self.closing
+                ],
+            )
+
+
+def _stored(moment: datetime) -> str:
+    """A UTC datetime as SQLAlchemy stores it in SQLite, for rows written past it."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+@dataclass
+class _Generator:
+    """Makes `--deals N` deals: private ones of a partner, and co-sell ones the vendor sent."""
+
+    eco: Ecosystem
+    rng: random.Random
+    today: datetime
+    own_solutions: dict[int, list[int]]
+    vendor_solutions: list[int]
+    admins: dict[int, User]
+    countries: dict[int, str]
+
+    def new_id(self) -> str:
+        return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+
+    def deal(self, batch: _Batch, number: int, two_party: bool) -> int:
+        """One engagement with one or two referrals; returns how many referrals it made."""
+        rng = self.rng
+        vendor = self.eco.orgs["Microsoft"]
+        partner = self.eco.orgs[rng.choice([n for n, *_ in PARTNERS if n != "Litware Labs"])]
+        created = (self.today - timedelta(days=rng.uniform(0.5, 365))).replace(microsecond=0)
+        engagement_id = self.new_id()
+        batch.engagements.append(
+            {
+                "id": engagement_id,
+                "company_id": rng.choice(self.eco.companies),
+                "contact_name": None,
+                "contact_phone": None,
+                "contact_email": None,
+                "contact_consent": False,
+                "created_by_organization_id": vendor if two_party else partner,
+                "is_assessment": False,
+                "deal_type": (DealType.CO_SELL if two_party else DealType.PRIVATE).value,
+                "created_at": _stored(created),
+            }
+        )
+        common = {
+            "engagement_id": engagement_id,
+            "name": f"{rng.choice(DEAL_TOPICS)} #{number}",
+            "value_cents": rng.randrange(5_000, 2_000_000) * 100,
+            "close_date": (created + timedelta(days=rng.randrange(20, 200))).date().isoformat(),
+        }
+        if not two_party:
+            fate = rng.choices(*PRIVATE_FATES)[0]
+            self.side(batch, common, partner, Direction.OUTBOUND, fate, created, None)
+            return 1
+        sender = self.side(
+            batch, common, vendor, Direction.OUTBOUND, Status.ACCEPTED, created, None
+        )
+        fate = rng.choices(*PARTNER_FATES)[0]
+        self.side(batch, common, partner, Direction.INBOUND, fate, created, (vendor, sender))
+        return 2
+
+    def side(
+        self,
+        batch: _Batch,
+        common: dict[str, Any],
+        org_id: int,
+        direction: Direction,
+        fate: Status,
+        created: datetime,
+        invited_by: tuple[int, str] | None,
+    ) -> str:
+        rng = self.rng
+        rid = self.new_id()
+        org_name = next(name for name, oid in self.eco.orgs.items() if oid == org_id)
+        location = rng.choice(self.eco.locations[org_name])
+        arrived = created
+        if fate is Status.RECEIVED:  # still within its 14 days
+            arrived = (self.today - timedelta(days=rng.uniform(0.1, 13.5))).replace(microsecond=0)
+        at = _stored(arrived)
+        answered = fate not in (Status.RECEIVED, Status.DECLINED, Status.EXPIRED)
+        stage = Stage.CREATED if direction is Direction.OUTBOUND else Stage.ACCEPTED
+        if fate is Status.ACCEPTED:
+            stage = rng.choice([stage, *OPEN_STAGES])
+        admin = self.admins[org_id]
+        inbound = direction is Direction.INBOUND
+        batch.referrals.append(
+            {
+                **common,
+                "id": rid,
+                "organization_id": org_id,
+                "location_id": location,
+                "currency": CURRENCY_BY_COUNTRY.get(self.countries[location], "USD"),
+                "crm_id": None,
+                "campaign_id": None,
+                "notes": None,
+                "help_requested": HelpType.NONE.value,
+                "direction": direction.value,
+                "status": (Status.ACCEPTED if answered else Status.RECEIVED).value,
+                "stage": stage.value,
+                "created_at": at,
+                "received_at": at if inbound else None,
+                "responded_at": at if answered else None,
+                "closed_at": None,
+                "response_deadline": _stored(arrived + timedelta(days=14)) if inbound else None,
+                "reminder_sent_at": None,
+                "closing_reason": None,
+                "closing_notes": None,
+                "version": 1,
+            }
+        )
+        batch.team.append(
+            {
+                "referral_id": rid,
+                "organization_id": org_id,
+                "first_name": admin.first_name,
+                "last_name": admin.last_name,
+                "phone": admin.phone,
+                "email": admin.email,
+            }
+        )
+        solutions = self.vendor_solutions if org_id == self.eco.orgs["Microsoft"] else None
+        batch.solutions.append(
+            {
+                "referral_id": rid,
+                "solution_id": (solutions or self.own_solutions[org_id])[0],
+                "assessment_location_id": None,
+            }
+        )
+        if answered:
+            batch.marks.append(
+                {
+                    "referral_id": rid,
+                    "stage": stage.value,
+                    "marked_at": at,
+                    "marked_by_user_id": admin.id,
+                }
+            )
+        if invited_by is not None:
+            from_org, from_referral = invited_by
+            batch.invitations.append(
+                {
+                    "referral_id": rid,
+                    "from_organization_id": from_org,
+                    "from_referral_id": from_referral,
+                    "from_user_id": self.admins[from_org].id,
+                    "help_requested": HelpType.GENERAL_OR_OTHER.value,
+                    "notes": None,
+                    "sent_at": at,
+                }
+            )
+        batch.activity.append(
+            {
+                "referral_id": rid,
+                "engagement_id": common["engagement_id"],
+                "user_id": admin.id,
+                "at": at,
+                "action": "received" if inbound else "created",
+                "field": "status",
+                "old": None,
+                "new": (Status.ACCEPTED if answered else Status.RECEIVED).value,
+            }
+        )
+        if fate.terminal:
+            took = timedelta(days=14 if fate is Status.EXPIRED else rng.randrange(1, 14))
+            batch.closing.append(
+                {
+                    "rid": rid,
+                    "status": fate.value,
+                    "stage": Stage.WON.value if fate is Status.WON else stage.value,
+                    "closed_at": _stored(min(self.today, arrived + took)),
+                    "reason": {
+                        Status.LOST: LostReason.PRICE.value,
+                        Status.DECLINED: DeclineReason.BUDGET_NOT_ADEQUATE.value,
+                    }.get(fate),
+                }
+            )
+        return rid
+
+
 def generate_deals(
     db: Database, eco: Ecosystem, count: int, rng: random.Random, today: datetime
 ) -> None:
-    """`--deals N`: N more referrals, inserted active with their data, then closed in bulk."""
-    if count <= 0:
-        return
-    vendor = eco.orgs["Microsoft"]
-    partners = [n for n, *_ in PARTNERS if n != "Litware Labs"]
+    """`--deals N`: N more referrals (what the lists call deals), written in batches."""
     with db.reading() as session:
-        all_solutions = queries.solutions(session)
+        catalog = queries.solutions(session)
         people = queries.users(session)
-    own = {
-        org_id: [
-            s.id
-            for s in all_solutions
-            if s.organization_id == org_id and s.kind is SolutionKind.PARTNER
-        ]
-        for org_id in eco.orgs.values()
-    }
-    vendor_solutions = [s.id for s in all_solutions if s.kind is SolutionKind.VENDOR]
-    admins = {
-        org_id: next(u for u in people if u.organization_id == org_id and u.is_admin)
-        for org_id in eco.orgs.values()
-    }
-
-    def new_id() -> str:
-        return str(uuid.UUID(int=rng.getrandbits(128), version=4))
-
-    batch = 5000
+        countries = {
+            loc.id: loc.country for o in queries.organizations(session) for loc in o.locations
+        }
+    generator = _Generator(
+        eco=eco,
+        rng=rng,
+        today=today,
+        own_solutions={
+            org_id: [
+                s.id
+                for s in catalog
+                if s.organization_id == org_id and s.kind is SolutionKind.PARTNER
+            ]
+            for org_id in eco.orgs.values()
+        },
+        vendor_solutions=[s.id for s in catalog if s.kind is SolutionKind.VENDOR],
+        admins={
+            org_id: next(u for u in people if u.organization_id == org_id and u.is_admin)
+            for org_id in eco.orgs.values()
+        },
+        countries=countries,
+    )
     made = 0
     while made < count:
-        engagements: list[dict[str, Any]] = []
-        referrals: list[dict[str, Any]] = []
-        team: list[dict[str, Any]] = []
-        sols: list[dict[str, Any]] = []
-        marks: list[dict[str, Any]] = []
-        log: list[dict[str, Any]] = []
-        closing: list[dict[str, Any]] = []
-        while made < count and len(referrals) < batch:
-            partner = rng.choice(partners)
-            org_id = eco.orgs[partner]
-            created = today - timedelta(days=rng.uniform(0.5, 365), minutes=rng.randrange(600))
-            created = created.replace(microsecond=0)
+        batch = _Batch()
+        while made < count and len(batch.referrals) < 5000:
             two_party = made + 1 < count and rng.random() < 0.45
-            engagement_id = new_id()
-            engagements.append(
-                {
-                    "id": engagement_id,
-                    "company_id": rng.choice(eco.companies),
-                    "contact_name": None,
-                    "contact_phone": None,
-                    "contact_email": None,
-                    "contact_consent": False,
-                    "created_by_organization_id": vendor if two_party else org_id,
-                    "is_assessment": False,
-                    "deal_type": (DealType.CO_SELL if two_party else DealType.PRIVATE).value,
-                    "created_at": created,
-                }
-            )
-            value = rng.randrange(5_000, 2_000_000) * 100
-            close = (created + timedelta(days=rng.randrange(20, 200))).date()
-            name = f"{rng.choice(DEAL_TOPICS)} #{made + 1}"
-            sides: list[tuple[int, Direction, Status, list[int]]] = []
-            if two_party:
-                sides.append((vendor, Direction.OUTBOUND, Status.ACCEPTED, vendor_solutions[:1]))
-                fate = rng.choices(
-                    [
-                        Status.RECEIVED,
-                        Status.ACCEPTED,
-                        Status.WON,
-                        Status.LOST,
-                        Status.DECLINED,
-                        Status.EXPIRED,
-                    ],
-                    [1, 5, 2, 2, 1, 1],
-                )[0]
-                sides.append((org_id, Direction.INBOUND, fate, own[org_id][:1]))
-            else:
-                fate = rng.choices([Status.ACCEPTED, Status.WON, Status.LOST], [6, 2, 2])[0]
-                sides.append((org_id, Direction.OUTBOUND, fate, own[org_id][:1]))
-            for side_org, direction, status, solution_ids in sides:
-                rid = new_id()
-                received = created if direction is Direction.INBOUND else None
-                if status is Status.RECEIVED:
-                    received = today - timedelta(days=rng.uniform(0.1, 13.5))
-                    received = received.replace(microsecond=0)
-                deadline = received + timedelta(days=14) if received else None
-                stage = Stage.CREATED if direction is Direction.OUTBOUND else Stage.ACCEPTED
-                if status is Status.ACCEPTED:
-                    stage = rng.choice(
-                        [stage, Stage.QUALIFIED, Stage.DEVELOPED, Stage.PROPOSED, Stage.NEGOTIATED]
-                    )
-                admin = admins[side_org]
-                referrals.append(
-                    {
-                        "id": rid,
-                        "engagement_id": engagement_id,
-                        "organization_id": side_org,
-                        "location_id": eco.locations[
-                            next(n for n, i in eco.orgs.items() if i == side_org)
-                        ][0],
-                        "name": name,
-                        "value_cents": value,
-                        "currency": "USD",
-                        "close_date": close,
-                        "crm_id": None,
-                        "campaign_id": None,
-                        "notes": None,
-                        "help_requested": HelpType.NONE.value,
-                        "direction": direction.value,
-                        "status": Status.RECEIVED.value
-                        if status in (Status.RECEIVED, Status.DECLINED, Status.EXPIRED)
-                        else Status.ACCEPTED.value,
-                        "stage": stage.value,
-                        "created_at": received or created,
-                        "received_at": received,
-                        "responded_at": None
-                        if direction is Direction.INBOUND
-                        and status in (Status.RECEIVED, Status.EXPIRED)
-                        else (received or created),
-                        "closed_at": None,
-                        "response_deadline": deadline,
-                        "reminder_sent_at": None,
-                        "closing_reason": None,
-                        "closing_notes": None,
-                        "version": 1,
-                    }
-                )
-                team.append(
-                    {
-                        "referral_id": rid,
-                        "organization_id": side_org,
-                        "first_name": admin.first_name,
-                        "last_name": admin.last_name,
-                        "phone": admin.phone,
-                        "email": admin.email,
-                    }
-                )
-                sols.extend(
-                    {"referral_id": rid, "solution_id": sid, "assessment_location_id": None}
-                    for sid in solution_ids
-                )
-                if status is not Status.RECEIVED and status not in (
-                    Status.DECLINED,
-                    Status.EXPIRED,
-                ):
-                    marks.append(
-                        {
-                            "referral_id": rid,
-                            "stage": stage.value,
-                            "marked_at": received or created,
-                            "marked_by_user_id": admin.id,
-                        }
-                    )
-                log.append(
-                    {
-                        "referral_id": rid,
-                        "engagement_id": engagement_id,
-                        "user_id": admin.id,
-                        "at": received or created,
-                        "action": "created",
-                        "field": "status",
-                        "old": None,
-                        "new": status.value,
-                    }
-                )
-                if status.terminal:
-                    closing.append(
-                        {
-                            "rid": rid,
-                            "status": status.value,
-                            "stage": Stage.WON.value if status is Status.WON else stage.value,
-                            "closed_at": min(
-                                today,
-                                (received or created)
-                                + timedelta(
-                                    days=14 if status is Status.EXPIRED else rng.randrange(1, 14)
-                                ),
-                            ),
-                            "reason": {
-                                Status.LOST: LostReason.PRICE.value,
-                                Status.DECLINED: DeclineReason.BUDGET_NOT_ADEQUATE.value,
-                            }.get(status),
-                        }
-                    )
-                made += 1
-        # Core executemany, not the ORM's bulk path: an order of magnitude fewer statements.
-        with db.transaction() as session:
-            connection = session.connection()
-            for row_class, rows in (
-                (EngagementRow, engagements),
-                (ReferralRow, referrals),
-                (TeamMemberRow, team),
-                (ReferralSolutionRow, sols),
-                (StageMarkRow, marks),
-                (ActivityRow, log),
-            ):
-                if rows:
-                    connection.execute(insert(_table(row_class)), rows)
-            if closing:
-                table = _table(ReferralRow)
-                connection.execute(
-                    update(table)
-                    .where(table.c.id == bindparam("rid"))
-                    .values(
-                        status=bindparam("status"),
-                        stage=bindparam("stage"),
-                        closed_at=bindparam("closed_at", type_=UTCDateTime()),
-                        closing_reason=bindparam("reason"),
-                        version=table.c.version + 1,
-                    ),
-                    closing,
-                )
+            made += generator.deal(batch, made + 1, two_party)
+        batch.write(db)
 
 
 def _table(row_class: type[Any]) -> Table:

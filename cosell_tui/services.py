@@ -885,12 +885,13 @@ def _close(
     status: Status,
     reason: str | None,
     notes: str | None,
+    closed_at: datetime | None = None,
 ) -> None:
     """Move into a terminal state; everything else about the referral must be written first."""
     session.flush()
     old = row.status
     row.status = status.value
-    row.closed_at = now
+    row.closed_at = closed_at or now
     row.closing_reason = reason
     row.closing_notes = notes
     if status is Status.WON:
@@ -1202,7 +1203,8 @@ def expire_overdue(db: Database) -> SweepResult:
             .order_by(ReferralRow.response_deadline, ReferralRow.id)
         ).all()
         for row in due:
-            _close(session, now, None, row, Status.EXPIRED, None, None)
+            # it expired when the clock reached the deadline, however late the sweep ran
+            _close(session, now, None, row, Status.EXPIRED, None, None, row.response_deadline)
             recipients, sender_id = _sender_team(session, row)
             if sender_id:
                 _notify(

@@ -1,0 +1,129 @@
+"""The demo ecosystem holds what SPEC §10 promises, so every screen has something to show."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from cosell_tui import services
+from cosell_tui.demo import build_demo
+from cosell_tui.domain.enums import DealType, RegistrationStatus, Role, SolutionKind, Status
+from cosell_tui.store.database import Database, FixedClock, open_database
+from tests.conftest import TODAY
+
+
+@pytest.fixture
+def raw(demo_db: Database) -> Iterator[sqlite3.Connection]:
+    path = demo_db.path
+    assert path is not None
+    connection = sqlite3.connect(path)
+    yield connection
+    connection.close()
+
+
+def column(connection: sqlite3.Connection, sql: str) -> set[object]:
+    return {row[0] for row in connection.execute(sql)}
+
+
+def test_every_status_type_and_registration_status(raw: sqlite3.Connection) -> None:
+    # issue 2 "done when"; R-DEAL-3, §3, R-REG-3
+    assert column(raw, "SELECT status FROM referrals") == {s.value for s in Status}
+    assert column(raw, "SELECT deal_type FROM engagements") == {t.value for t in DealType}
+    assert column(raw, "SELECT status FROM registrations") == {s.value for s in RegistrationStatus}
+    won_with_registration = column(
+        raw,
+        "SELECT r.status FROM registrations g JOIN referrals r ON r.id = g.referral_id",
+    )
+    assert won_with_registration == {"won"}
+
+
+def test_ecosystem_shape(raw: sqlite3.Connection) -> None:
+    # §10: the vendor with sellers, >= 4 partners with several locations, every role
+    assert raw.execute("SELECT count(*) FROM organizations WHERE is_vendor").fetchone() == (1,)
+    partners_with_locations = raw.execute(
+        "SELECT o.name, count(l.id) FROM organizations o JOIN locations l "
+        "ON l.organization_id = o.id WHERE NOT o.is_vendor GROUP BY o.id"
+    ).fetchall()
+    assert len(partners_with_locations) >= 4
+    assert sum(1 for _, n in partners_with_locations if n > 1) >= 4
+    assert column(raw, "SELECT role FROM users") == {r.value for r in Role}
+    assert column(raw, "SELECT kind FROM solutions") == {k.value for k in SolutionKind}
+    assert raw.execute("SELECT count(*) FROM solutions WHERE incentive_eligible").fetchone()[0]
+
+
+def test_same_name_companies_told_apart_by_duns(raw: sqlite3.Connection) -> None:
+    # R-ORG-3
+    twins = raw.execute(
+        "SELECT name, city, count(*), count(DISTINCT duns) FROM companies "
+        "GROUP BY name, city HAVING count(*) > 1"
+    ).fetchall()
+    assert twins
+    assert all(count == distinct for _, _, count, distinct in twins)
+
+
+def test_inbound_deals_about_to_expire(demo_db: Database, raw: sqlite3.Connection) -> None:
+    # §10 "inbound ones about to expire": open now, expired by a sweep two days later
+    about = column(
+        raw,
+        "SELECT id FROM referrals WHERE status = 'received' "
+        "AND response_deadline <= datetime('2026-11-29 09:00:00')",
+    )
+    assert about
+    clock = demo_db.clock
+    assert isinstance(clock, FixedClock)
+    clock.at = clock.at.replace(day=29)
+    assert set(services.expire_overdue(demo_db).expired) == about
+
+
+def test_expired_deals_closed_at_their_deadline(raw: sqlite3.Connection) -> None:
+    # R-LIFE-4: expired exactly when the clock reached the deadline
+    rows = raw.execute(
+        "SELECT closed_at, response_deadline FROM referrals WHERE status = 'expired'"
+    ).fetchall()
+    assert rows
+    assert all(closed == deadline for closed, deadline in rows)
+
+
+def test_no_deals_at_all_with_zero(tmp_path: Path) -> None:
+    # §10: --deals 0 builds the ecosystem with no deals
+    db = open_database(tmp_path / "empty.db", clock=FixedClock.on(TODAY))
+    build_demo(db, seed=1, today=TODAY, deals=0)
+    db.dispose()
+    connection = sqlite3.connect(tmp_path / "empty.db")
+    assert connection.execute("SELECT count(*) FROM referrals").fetchone() == (0,)
+    assert connection.execute("SELECT count(*) FROM users").fetchone()[0] > 10
+    connection.close()
+
+
+def test_generated_deals_keep_the_rules(tmp_path: Path) -> None:
+    # --deals N: bulk rows still go through the guards' order and the domain's invariants
+    db = open_database(tmp_path / "gen.db", clock=FixedClock.on(TODAY))
+    build_demo(db, seed=3, today=TODAY, deals=400)
+    db.dispose()
+    connection = sqlite3.connect(tmp_path / "gen.db")
+    generated = connection.execute(
+        "SELECT count(*) FROM referrals WHERE name GLOB '* #[0-9]*'"
+    ).fetchone()
+    assert generated == (400,)
+    orphans = connection.execute(
+        "SELECT count(*) FROM referrals r WHERE NOT EXISTS "
+        "(SELECT 1 FROM team_members t WHERE t.referral_id = r.id) "
+        "OR NOT EXISTS (SELECT 1 FROM referral_solutions s WHERE s.referral_id = r.id)"
+    ).fetchone()
+    assert orphans == (0,)
+    uninvited = connection.execute(
+        "SELECT count(*) FROM referrals r WHERE direction = 'inbound' AND NOT EXISTS "
+        "(SELECT 1 FROM invitations i WHERE i.referral_id = r.id)"
+    ).fetchone()
+    assert uninvited == (0,)
+    overdue = connection.execute(
+        "SELECT count(*) FROM referrals WHERE status = 'received' "
+        "AND response_deadline <= '2026-11-27 09:00:00'"
+    ).fetchone()
+    assert overdue == (0,)
+    with pytest.raises(sqlite3.IntegrityError, match="closed"):
+        connection.execute("UPDATE referrals SET name = 'x' WHERE status = 'lost'")
+    connection.close()
