@@ -168,8 +168,12 @@ def _signed_in(db: Database, email: str | None) -> User:
 # --- commands --------------------------------------------------------------------------------
 
 
+def interactive() -> bool:
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
 def cmd_open(args: argparse.Namespace) -> int:
-    """The interactive app's entry point; its screens arrive with the next release."""
+    """Open the app; without a terminal (a script, a pipe) report who would be signed in."""
     clock = _clock(args)
     demo = bool(getattr(args, "demo", False))
     target = _db_target(args, demo=demo)
@@ -178,6 +182,11 @@ def cmd_open(args: argparse.Namespace) -> int:
     db = _open(target, clock)
     try:
         user = _signed_in(db, _option(args, "as_user", "COSELL_USER"))
+        if interactive():
+            from cosell_tui.app import build_app  # noqa: PLC0415
+
+            build_app(db, user).run()
+            return 0
         from cosell_tui.store import queries  # noqa: PLC0415
 
         with db.reading() as session:
@@ -190,7 +199,7 @@ def cmd_open(args: argparse.Namespace) -> int:
         f"Signed in as {user.full_name} ({user.role.label}, {organization.name}) on {target}: "
         f"{visible} deals visible, {unread} unread notifications."
     )
-    print("The interactive screens arrive with the next release of cosell-tui.")
+    print("Not a terminal: start cosell-tui in an interactive terminal to use its screens.")
     return 0
 
 

@@ -283,17 +283,33 @@ def _all_users(session: Session) -> list[User]:
     return queries.users(session)
 
 
-def _sender_team(session: Session, row: ReferralRow) -> tuple[list[User], str | None]:
-    """R-NOTE-2: the inviting party's team, found through the invitation."""
+def _sender_team(session: Session, row: ReferralRow) -> tuple[list[User], ReferralRow | None]:
+    """R-NOTE-2: the inviting party's team and referral, found through the invitation."""
     if row.invitation is None or row.invitation.from_referral_id is None:
         return [], None
     sender = session.get(ReferralRow, row.invitation.from_referral_id)
     if sender is None:
         return [], None
     team = queries.to_referral(queries.referral_row(session, sender.id)).team
-    return notify.team_recipients(
-        queries.users_of(session, sender.organization_id), team
-    ), sender.id
+    return notify.team_recipients(queries.users_of(session, sender.organization_id), team), sender
+
+
+def _tell_sender(
+    session: Session,
+    now: datetime,
+    row: ReferralRow,
+    kind: NotificationKind,
+    what: str,
+    reason: str | None = None,
+) -> None:
+    """R-NOTE-2: the sending party's team hears the answer, under its own name for the deal."""
+    recipients, sender = _sender_team(session, row)
+    if sender is None:
+        return
+    party = _organization_name(session, row.organization_id)
+    suffix = f": {reason}" if reason else ""
+    message = f"{party} {what.format(deal=f'“{sender.name}”')}{suffix}"
+    _notify(session, now, recipients, sender.id, kind, message)
 
 
 def _organization_name(session: Session, organization_id: int) -> str:
@@ -547,6 +563,12 @@ def _invite_vendor(
         parties=_party_states(session, inviter.engagement_id),
     )
     contact = queries.engagement(session, inviter.engagement_id).contact
+    creator = inviter.engagement.created_by_organization_id
+    if options.vendor and contact is None and creator != inviter.organization_id:
+        raise InvalidState(
+            "The vendor needs the customer contact, and only "
+            f"{_organization_name(session, creator)}, who created the deal, can add it."
+        )
     parties.check_vendor_invite(
         options, help_requested, contact, inviter.engagement.contact_consent
     )
@@ -736,7 +758,9 @@ def invite_vendor(
         row, _, user = _load(session, actor, referral_id, version, "invite the vendor")
         organization = queries.organization(session, row.organization_id)
         invited = _invite_vendor(session, db, user, row, organization, help_requested, notes)
-        row.help_requested = help_requested.value
+        if row.direction == Direction.OUTBOUND.value:
+            # an invited party's field holds what its inviter asked of it: leave that alone
+            _set(session, now, user, row, "help_requested", help_requested.value)
         _bump(row)
         _refresh_deal_type(session, now, user, row.engagement_id)
         return queries.referral(session, invited.id)
@@ -791,11 +815,14 @@ def set_customer_contact(
             "contact_email": contact.email if contact else None,
             "contact_consent": consent,
         }
+        changed = False
         for name, value in values.items():
             if getattr(engagement, name) != value:
                 _log(session, now, user, row, "edited", name, getattr(engagement, name), value)
                 setattr(engagement, name, value)
-        _bump(row)
+                changed = True
+        if changed:
+            _bump(row)
         session.flush()
         return queries.referral(session, row.id)
 
@@ -833,6 +860,19 @@ def accept(
             ("campaign_id", form.campaign_id),
         ):
             _set(session, now, user, row, name, value)
+        old_team = sorted(m.email for m in row.team if m.organization_id == row.organization_id)
+        new_team = sorted(m.email for m in form.team)
+        if old_team != new_team:
+            _log(
+                session,
+                now,
+                user,
+                row,
+                "edited",
+                "team",
+                ", ".join(old_team) or None,
+                ", ".join(new_team),
+            )
         session.execute(
             delete(TeamMemberRow).where(
                 TeamMemberRow.referral_id == row.id,
@@ -862,16 +902,7 @@ def accept(
             Status.RECEIVED.value,
             Status.ACCEPTED.value,
         )
-        recipients, sender_id = _sender_team(session, row)
-        if sender_id:
-            _notify(
-                session,
-                now,
-                recipients,
-                sender_id,
-                NotificationKind.INVITATION_ACCEPTED,
-                f"{_organization_name(session, row.organization_id)} accepted {row.name}",
-            )
+        _tell_sender(session, now, row, NotificationKind.INVITATION_ACCEPTED, "accepted {deal}")
         _open_registrations(session, now, row.engagement_id)
         session.flush()
         return queries.referral(session, row.id)
@@ -898,6 +929,8 @@ def _close(
         row.stage = Stage.WON.value
     _bump(row)
     _log(session, now, user, row, status.value, "status", old, status.value)
+    if reason:
+        _log(session, now, user, row, status.value, "reason", None, reason.replace("_", " "))
     session.flush()
 
 
@@ -913,17 +946,14 @@ def decline(
         _check_not_expired(row, now)
         row.responded_at = now
         _close(session, now, user, row, Status.DECLINED, form.reason.value, form.notes)
-        recipients, sender_id = _sender_team(session, row)
-        if sender_id:
-            _notify(
-                session,
-                now,
-                recipients,
-                sender_id,
-                NotificationKind.INVITATION_DECLINED,
-                f"{_organization_name(session, row.organization_id)} declined {row.name}: "
-                f"{form.reason.label}",
-            )
+        _tell_sender(
+            session,
+            now,
+            row,
+            NotificationKind.INVITATION_DECLINED,
+            "declined {deal}",
+            form.reason.label,
+        )
         _refresh_deal_type(session, now, user, row.engagement_id)
         return queries.referral(session, row.id)
 
@@ -992,6 +1022,10 @@ def remove_team_member(
         lifecycle.require_status(current.status, Status.ACCEPTED, "change the team")
         own = [m for m in row.team if m.organization_id == row.organization_id]
         target = next((m for m in own if m.email == email), None)
+        if target is None and any(m.email == email for m in row.team):
+            raise InvalidState(
+                f"{email} is the inviting organization's contact and stays on the team."
+            )
         if target is None:
             raise NotFound(f"{email} is not on this deal's team.")
         if len(own) == 1:
@@ -1021,6 +1055,11 @@ def set_solutions(
             raise InvalidInput("Choose at least one solution, each once.")
         organization = queries.organization(session, row.organization_id)
         if row.engagement.is_assessment:
+            kinds = {queries.solution(session, sid).kind for sid in solution_ids}
+            if SolutionKind.ASSESSMENT not in kinds:
+                raise InvalidInput(
+                    "An assessment deal's assessment can only be replaced by another assessment."
+                )
             if assessment_location_id is None:
                 assessment_location_id = current.solutions[0].assessment_location_id
             if not _check_solutions(session, organization, solution_ids, assessment_location_id):
@@ -1033,12 +1072,26 @@ def set_solutions(
                     raise InvalidInput("A deal that is not an assessment can never gain one.")
             assessment_location_id = None
         old = sorted(s.solution.id for s in current.solutions)
+        if old == sorted(solution_ids) and all(
+            s.assessment_location_id == assessment_location_id for s in current.solutions
+        ):
+            return current  # nothing changed: no log entry, no version bump
+        names = {sid: queries.solution(session, sid).name for sid in {*old, *solution_ids}}
         session.execute(
             delete(ReferralSolutionRow).where(ReferralSolutionRow.referral_id == row.id)
         )
         session.flush()
         _insert_solutions(session, row.id, solution_ids, assessment_location_id)
-        _log(session, now, user, row, "edited", "solutions", old, sorted(solution_ids))
+        _log(
+            session,
+            now,
+            user,
+            row,
+            "edited",
+            "solutions",
+            ", ".join(names[sid] for sid in old),
+            ", ".join(names[sid] for sid in solution_ids),
+        )
         _bump(row)
         session.flush()
         session.expire(row, ["solutions"])
@@ -1054,7 +1107,9 @@ def set_stage(
     with db.transaction() as session:
         row, current, user = _load(session, actor, referral_id, version, "change the sales stage")
         direction = Direction(row.direction)
-        lifecycle.check_stage_move(current.status, direction, Stage(row.stage), stage)
+        lifecycle.check_stage_move(
+            current.status, direction, Stage(row.stage), stage, current.is_sa
+        )
         wanted = {
             s
             for s in lifecycle.markable_stages(direction)
@@ -1205,17 +1260,13 @@ def expire_overdue(db: Database) -> SweepResult:
         for row in due:
             # it expired when the clock reached the deadline, however late the sweep ran
             _close(session, now, None, row, Status.EXPIRED, None, None, row.response_deadline)
-            recipients, sender_id = _sender_team(session, row)
-            if sender_id:
-                _notify(
-                    session,
-                    now,
-                    recipients,
-                    sender_id,
-                    NotificationKind.INVITATION_EXPIRED,
-                    f"{_organization_name(session, row.organization_id)} let {row.name} expire "
-                    "without answering",
-                )
+            _tell_sender(
+                session,
+                now,
+                row,
+                NotificationKind.INVITATION_EXPIRED,
+                "let {deal} expire unanswered",
+            )
             _refresh_deal_type(session, now, None, row.engagement_id)
             result.expired.append(row.id)
         soon = session.scalars(
@@ -1261,8 +1312,8 @@ def _registration_row(session: Session, referral_id: str) -> RegistrationRow:
     ).first()
     if row is None:
         raise InvalidState(
-            "This deal is not eligible for registration: it must be won, with the vendor invited "
-            "and engaged, and an incentive-eligible solution (R-REG-1)."
+            "This deal cannot be registered: registration needs a won deal with an "
+            "incentive-eligible solution whose vendor invitation was accepted by the vendor."
         )
     return row
 

@@ -681,8 +681,17 @@ def test_admins_see_and_act_on_all_their_organizations_referrals(
 def test_sellers_see_the_vendors_referrals() -> None:
     # R-ACL-1
     seller = user(Role.SELLER, org=VENDOR_ID, scope=LONDON)
-    assert rights.can_view(seller, referral(org=VENDOR_ID, location=SEATTLE))
-    assert not rights.can_view(seller, referral(org=CONTOSO_ID))
+    co_sell = DealType.CO_SELL
+    assert rights.can_view(seller, referral(org=VENDOR_ID, location=SEATTLE, deal_type=co_sell))
+    assert not rights.can_view(seller, referral(org=CONTOSO_ID, deal_type=co_sell))
+
+
+def test_sellers_never_see_a_private_deal() -> None:
+    # R-DEAL-3: not even the vendor's own side once every partner declined or expired
+    seller = user(Role.SELLER, org=VENDOR_ID)
+    private = referral(org=VENDOR_ID, deal_type=DealType.PRIVATE, status=Status.DECLINED)
+    assert not rights.can_view(seller, private)
+    assert not rights.can_act(seller, private)
 
 
 def test_referral_users_need_the_team_and_the_scope() -> None:

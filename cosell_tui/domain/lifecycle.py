@@ -80,15 +80,18 @@ def markable_stages(direction: Direction) -> tuple[Stage, ...]:
     return (first_stage(direction), *_LADDER[:-1])
 
 
-def check_stage_move(status: Status, direction: Direction, current: Stage, target: Stage) -> None:
+def check_stage_move(
+    status: Status, direction: Direction, current: Stage, target: Stage, is_sa: bool = False
+) -> None:
     """R-LIFE-7: any stage of the ladder, forward (marking earlier ones) or back, while accepted."""
     require_status(status, Status.ACCEPTED, "change the sales stage")
+    name = stage_name(target, is_sa)
     if target not in markable_stages(direction):
         if target is Stage.WON:
             raise InvalidState("Use Won to close the deal as won; it sets the last stage.")
-        raise InvalidState(f"{STAGE_NAMES[target]} is not a stage of this deal.")
+        raise InvalidState(f"{name} is not a stage of this deal.")
     if target is current:
-        raise InvalidState(f"The deal is already at {STAGE_NAMES[target]}.")
+        raise InvalidState(f"The deal is already at {name}.")
 
 
 def won_blocker(status: Status, stage: Stage, is_sa: bool) -> str | None:

@@ -490,3 +490,44 @@ class OrganizationSetupForm(Form):
 
 
 Registration.model_rebuild()
+
+
+class DealRow(Record):
+    """One line of a deal list (R-UI-1): only what the table shows."""
+
+    id: str
+    name: str
+    customer: str
+    deal_type: DealType
+    status: Status
+    stage: Stage
+    value: Decimal
+    currency: str
+    close_date: date
+    direction: Direction
+    response_deadline: datetime | None
+    favorite: bool
+
+    @property
+    def terminal(self) -> bool:
+        return self.status.terminal
+
+    def overdue(self, today: date) -> bool:
+        """R-UI-1: an active deal whose close date has passed."""
+        return not self.terminal and self.close_date < today
+
+
+class Favorite(Record):
+    """R-FAV-1: one user's mark on one referral."""
+
+    user_id: int
+    referral_id: str
+    created_at: datetime
+
+
+class ValueTotal(Record):
+    """A tab's value and weighted value in one currency (never summed across currencies)."""
+
+    currency: str
+    total: Decimal
+    weighted: Decimal

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cosell_tui.domain.enums import Role
+from cosell_tui.domain.enums import DealType, Role
 from cosell_tui.domain.errors import NotAllowed
 from cosell_tui.domain.models import Organization, Referral, User
 
@@ -13,6 +13,8 @@ def can_view(user: User, referral: Referral) -> bool:
     """R-ACL-1: admins and sellers see their organization's referrals; referral users, their own."""
     if referral.organization_id != user.organization_id:
         return False
+    if user.role is Role.SELLER and referral.deal_type is DealType.PRIVATE:
+        return False  # R-DEAL-3: the vendor never sees a private deal, not even its own side
     if user.is_admin:
         return True
     return user.in_scope(referral.location_id) and referral.on_team(user)

@@ -109,6 +109,10 @@ def sqlite_path(url: URL) -> Path | None:
     return Path(url.database)
 
 
+def _casefold(value: object) -> str | None:
+    return value.casefold() if isinstance(value, str) else None
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # Let SQLAlchemy manage transactions; pysqlite's own BEGIN handling would defer them.
     dbapi_connection.isolation_level = None
@@ -117,6 +121,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous = NORMAL")
     cursor.execute("PRAGMA journal_mode = WAL")
+    # SQLite's lower() folds ASCII only; search folds like Python so "élan" finds "Élan".
+    dbapi_connection.create_function("casefold", 1, _casefold, deterministic=True)
     cursor.close()
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from cosell_tui.domain.enums import (
     ACTIVE_STATUSES,
@@ -375,7 +376,16 @@ def comments(session: Session, engagement_id: str) -> list[Comment]:
 
 
 def activity(session: Session, referral_id: str) -> list[ActivityEntry]:
-    statement = select(ActivityRow).where(ActivityRow.referral_id == referral_id)
+    """A referral's history, with the engagement-wide entries (deal type, discussion)."""
+    engagement_id = (
+        select(ReferralRow.engagement_id).where(ReferralRow.id == referral_id).scalar_subquery()
+    )
+    statement = select(ActivityRow).where(
+        or_(
+            ActivityRow.referral_id == referral_id,
+            and_(ActivityRow.referral_id.is_(None), ActivityRow.engagement_id == engagement_id),
+        )
+    )
     return [
         ActivityEntry(
             id=row.id,
@@ -433,9 +443,29 @@ def is_favorite(session: Session, user_id: int, referral_id: str) -> bool:
 # --- lists (R-UI-1, R-ACL-1) ---------------------------------------------------------------
 
 
+def folded(column: Any) -> Any:
+    """Case-folded text for search: Unicode-aware (É matches é), see database.casefold."""
+    return func.casefold(column)
+
+
+def contains_pattern(search: str) -> str:
+    """A LIKE pattern matching `search` anywhere, its own % and _ taken literally."""
+    term = search.strip().casefold()
+    return "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
 def visible_to(viewer: User) -> ColumnElement[bool]:
     """SQL for R-ACL-1: what a user may see of their organization's referrals."""
     same_org = ReferralRow.organization_id == viewer.organization_id
+    if viewer.role is Role.SELLER:  # R-DEAL-3: the vendor never sees a private deal
+        engagement = aliased(EngagementRow)  # lists join engagements too: don't correlate it
+        return and_(
+            same_org,
+            exists().where(
+                engagement.id == ReferralRow.engagement_id,
+                engagement.deal_type != DealType.PRIVATE.value,
+            ),
+        )
     if viewer.is_admin:
         return same_org
     on_team = exists().where(
@@ -478,13 +508,15 @@ def list_referrals(
     }.get(show, list(Status))
     statement = statement.where(ReferralRow.status.in_([s.value for s in statuses]))
     if search:
-        pattern = f"%{search.lower()}%"
+        pattern = contains_pattern(search)
         customer = exists().where(
             EngagementRow.id == ReferralRow.engagement_id,
             CompanyRow.id == EngagementRow.company_id,
-            func.lower(CompanyRow.name).like(pattern),
+            folded(CompanyRow.name).like(pattern, escape="\\"),
         )
-        statement = statement.where(or_(func.lower(ReferralRow.name).like(pattern), customer))
+        statement = statement.where(
+            or_(folded(ReferralRow.name).like(pattern, escape="\\"), customer)
+        )
     statement = statement.order_by(ReferralRow.created_at.desc(), ReferralRow.id)
     return [to_referral(row) for row in session.scalars(statement.limit(limit).offset(offset))]
 

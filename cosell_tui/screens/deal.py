@@ -1,0 +1,277 @@
+"""The deal screen (R-UI-2): everything about one referral, and what the user may do with it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar, cast
+
+from rich.console import RenderableType
+from rich.table import Table
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from cosell_tui import services
+from cosell_tui.domain.enums import Status
+from cosell_tui.domain.errors import DomainError
+from cosell_tui.domain.lifecycle import STAGE_PERCENT, stage_name
+from cosell_tui.source import DealView, load_deal
+from cosell_tui.widgets.lifecycle import LifecycleWidget
+from cosell_tui.widgets.text import day, literal, money
+
+if TYPE_CHECKING:
+    from cosell_tui.app import CoSellApp
+
+
+def _pairs(rows: list[tuple[str, Text | str]]) -> Table:
+    table = Table.grid(padding=(0, 1))
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column(overflow="fold")
+    for label, value in rows:
+        table.add_row(label, value if isinstance(value, Text) else literal(value))
+    return table
+
+
+def title(view: DealView) -> Text:
+    ref = view.referral
+    text = Text()
+    text.append("♥ " if view.favorite else "")
+    text.append_text(literal(ref.name, "bold"))
+    text.append(f"  {ref.status.label} · {ref.deal_type.label}")
+    if ref.status is Status.ACCEPTED:
+        text.append(f" · {stage_name(ref.stage, ref.is_sa)} {STAGE_PERCENT[ref.stage]} %")
+    return text
+
+
+def customer(view: DealView) -> RenderableType:
+    company = view.engagement.company
+    rows: list[tuple[str, Text | str]] = [
+        ("Company", company.name),
+        ("Address", company.address),
+        ("D-U-N-S", company.duns or "—"),
+    ]
+    contact = view.engagement.contact
+    mine = view.engagement.created_by_organization_id == view.referral.organization_id
+    if contact is not None and (mine or view.engagement.contact_consent):
+        rows.append(("Contact", f"{contact.name} · {contact.phone} · {contact.email}"))
+        if mine:
+            consent = "yes" if view.engagement.contact_consent else "no"
+            rows.append(("Consent to share", consent))
+    return _pairs(rows)
+
+
+def details(view: DealView) -> RenderableType:
+    ref = view.referral
+    rows: list[tuple[str, Text | str]] = [
+        ("Value", money(ref.value, ref.currency, compact=False)),
+        ("Close date", ref.close_date.isoformat()),
+        ("Location", view.locations.get(ref.location_id, "?")),
+        ("Direction", ref.direction.value.capitalize()),
+        ("CRM id", ref.crm_id or "—"),
+        ("Campaign id", ref.campaign_id or "—"),
+        ("Notes", ref.notes or "—"),
+    ]
+    if ref.status is Status.RECEIVED and ref.response_deadline is not None:
+        rows.insert(0, ("Answer by", f"{day(ref.response_deadline)} UTC (14 days from arrival)"))
+    if ref.invitation is not None:
+        inviter = view.organizations.get(ref.invitation.from_organization_id, "?")
+        rows.append(("Invited by", f"{inviter} on {day(ref.invitation.sent_at)}"))
+        rows.append(("Help wanted", ref.invitation.help_requested.label))
+        if ref.invitation.notes:
+            rows.append(("Why", ref.invitation.notes))
+    if ref.closed_at is not None:
+        reason = ref.closing_reason.replace("_", " ") if ref.closing_reason else ""
+        rows.append(("Closed", f"{day(ref.closed_at)} {reason}".strip()))
+        if ref.closing_notes:
+            rows.append(("Closing notes", ref.closing_notes))
+    return _pairs(rows)
+
+
+def team(view: DealView) -> RenderableType:
+    table = Table.grid(padding=(0, 2))
+    for member in view.referral.team:
+        org = ""
+        if member.organization_id != view.referral.organization_id:
+            org = view.organizations.get(member.organization_id, "")
+        table.add_row(
+            literal(member.full_name), literal(member.email), literal(member.phone), literal(org)
+        )
+    return table if view.referral.team else Text("No team yet.")
+
+
+def solutions(view: DealView) -> RenderableType:
+    lines = Text()
+    for i, item in enumerate(view.referral.solutions):
+        sol = item.solution
+        publisher = view.organizations.get(sol.organization_id, "")
+        eligible = " · incentive eligible" if sol.incentive_eligible else ""
+        if i:
+            lines.append("\n")
+        lines.append_text(literal(sol.name, "bold"))
+        lines.append(f"  {sol.kind.value} by {publisher}{eligible}")
+    return lines
+
+
+def parties(view: DealView) -> RenderableType:
+    """R-INV-4: each party's organization and status, the vendor card first; nothing private."""
+    table = Table.grid(padding=(0, 2))
+    for party in view.parties:
+        me = party.referral_id == view.referral.id
+        name = Text(party.organization_name, style="bold" if party.is_vendor else "")
+        role = "vendor" if party.is_vendor else "partner"
+        if me:
+            role += " (you)"
+        table.add_row(name, role, party.location_label, party.status.label)
+    if any(p.is_vendor and p.status is Status.RECEIVED for p in view.parties):
+        table.add_row(
+            Text("Asking the vendor for help is no guarantee a seller takes part.", "italic"),
+            "",
+            "",
+            "",
+        )
+    return table
+
+
+def registration(view: DealView) -> RenderableType | None:
+    reg = view.registration
+    if reg is None:
+        return None
+    rows: list[tuple[str, Text | str]] = [("Status", reg.status.label)]
+    if reg.submitted_at:
+        rows.append(("Submitted", day(reg.submitted_at)))
+    if reg.message:
+        rows.append(("Vendor says", reg.message))
+    if reg.form is not None:
+        total = money(reg.form.total_value, reg.form.currency, compact=False)
+        rows.append(("Contract", f"{reg.form.contract_type.value}, {total}"))
+    return _pairs(rows)
+
+
+def discussion(view: DealView) -> RenderableType:
+    if not view.comments:
+        return Text("No messages yet.")
+    text = Text()
+    for i, comment in enumerate(view.comments):
+        if i:
+            text.append("\n")
+        text.append(
+            f"{day(comment.created_at)} {comment.author_name} ({comment.organization_name})\n",
+            "dim",
+        )
+        text.append_text(literal(comment.body))
+    return text
+
+
+def activity(view: DealView) -> RenderableType:
+    text = Text()
+    for i, entry in enumerate(reversed(view.activity)):
+        if i:
+            text.append("\n")
+        who = view.people.get(entry.user_id, "cosell-tui") if entry.user_id else "cosell-tui"
+        change = ""
+        if entry.field and (entry.old is not None or entry.new is not None):
+            label = "" if entry.field == entry.action else f" {entry.field.replace('_', ' ')}:"
+            change = f"{label} {entry.old or '—'} → {entry.new or '—'}"
+        text.append(f"{day(entry.at)} {who} {entry.action.replace('_', ' ')}", "dim")
+        text.append_text(literal(change))
+    return text
+
+
+class Section(Static):
+    """A titled block of the deal screen."""
+
+    def __init__(self, heading: str, *, id: str) -> None:
+        super().__init__(id=id, classes="section")
+        self.border_title = heading
+
+
+class DealScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back", id="deal.back", tooltip="Back to the list"),
+        Binding("f", "favorite", "Fav", id="deal.favorite", tooltip="Mark or unmark as favorite"),
+    ]
+
+    def __init__(self, referral_id: str) -> None:
+        super().__init__()
+        self.referral_id = referral_id
+        self.view: DealView | None = None
+
+    @property
+    def cosell(self) -> CoSellApp:
+        return cast("CoSellApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        yield Static("Loading…", id="deal-title")
+        with VerticalScroll(id="deal-body"):
+            yield Vertical(id="lifecycle-slot")
+            for key, heading in (
+                ("customer", "Customer"),
+                ("details", "Details"),
+                ("team", "Team"),
+                ("solutions", "Solutions"),
+                ("parties", "Parties"),
+                ("registration", "Registration"),
+                ("discussion", "Discussion"),
+                ("activity", "Activity"),
+            ):
+                yield Section(heading, id=key)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#deal-body").focus()
+        self.reload()
+
+    @work(thread=True, exclusive=True, group="deal", exit_on_error=False)
+    def reload(self) -> None:
+        try:
+            view = load_deal(self.cosell.db, self.cosell.user, self.referral_id)
+        except DomainError as error:
+            self.app.call_from_thread(self._gone, error.message)
+            return
+        self.app.call_from_thread(self.show, view)
+
+    def _gone(self, message: str) -> None:
+        self.notify(message, severity="error")
+        self.dismiss(None)
+
+    def show(self, view: DealView) -> None:
+        self.view = view
+        self.query_one("#deal-title", Static).update(title(view))
+        slot = self.query_one("#lifecycle-slot")
+        existing = self.query(LifecycleWidget)
+        status = view.registration.status if view.registration else None
+        if existing:
+            widget = existing.first()
+            widget.referral = view.referral
+            widget.registration = status
+        else:
+            slot.mount(LifecycleWidget(view.referral, status))
+        self.query_one("#customer", Static).update(customer(view))
+        self.query_one("#details", Static).update(details(view))
+        self.query_one("#team", Static).update(team(view))
+        self.query_one("#solutions", Static).update(solutions(view))
+        self.query_one("#parties", Static).update(parties(view))
+        reg = registration(view)
+        self.query_one("#registration").display = reg is not None
+        if reg is not None:
+            self.query_one("#registration", Static).update(reg)
+        self.query_one("#discussion", Static).update(discussion(view))
+        self.query_one("#activity", Static).update(activity(view))
+        self.refresh_bindings()
+
+    def action_back(self) -> None:
+        self.dismiss(None)
+
+    def action_favorite(self) -> None:
+        self._toggle_favorite()
+
+    @work(thread=True, group="favorite", exit_on_error=False)
+    def _toggle_favorite(self) -> None:
+        try:
+            services.toggle_favorite(self.cosell.db, self.cosell.user, self.referral_id)
+        except DomainError as error:
+            self.app.call_from_thread(self.notify, error.message, severity="error")
+        self.reload()

@@ -1,0 +1,244 @@
+"""The main screen (R-UI-1): Inbound, Outbound and Favorites, a filter, a status bar."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar, cast
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Static, TabbedContent, TabPane
+
+from cosell_tui import services
+from cosell_tui.domain.errors import DomainError
+from cosell_tui.domain.models import ValueTotal
+from cosell_tui.screens.sort import SortDialog
+from cosell_tui.store.lists import DealQuery, SortKey, Tab
+from cosell_tui.widgets.deal_list import DealList
+from cosell_tui.widgets.text import money
+
+if TYPE_CHECKING:
+    from cosell_tui.app import CoSellApp
+
+TAB_TITLES = {Tab.INBOUND: "1 Inbound", Tab.OUTBOUND: "2 Outbound", Tab.FAVORITES: "3 Favorites"}
+DEFAULT_SORT = {
+    Tab.INBOUND: SortKey.URGENCY,
+    Tab.OUTBOUND: SortKey.CLOSE_DATE,
+    Tab.FAVORITES: SortKey.NAME,
+}
+
+
+class FilterInput(Input):
+    """The `/` filter: typing filters at once, `enter` keeps it, `escape` clears it."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "clear_filter", "Clear", id="filter.clear", tooltip="Clear the filter"),
+    ]
+
+    class Cleared(Message):
+        """The user cleared the filter."""
+
+    def action_clear_filter(self) -> None:
+        self.value = ""
+        self.post_message(self.Cleared())
+
+
+class StatusBar(Horizontal):
+    """User and organization, rows shown / total, value and weighted value, unread count."""
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="who")
+        yield Static(id="rows")
+        yield Static(id="values")
+        yield Static(id="unread")
+
+
+class MainScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "1", "tab('inbound')", "Inbound", id="main.inbound", tooltip="Deals you were invited to"
+        ),
+        Binding(
+            "2", "tab('outbound')", "Outbound", id="main.outbound", tooltip="Deals you created"
+        ),
+        Binding(
+            "3", "tab('favorites')", "Favorites", id="main.favorites", tooltip="Deals you marked"
+        ),
+        Binding(
+            "slash", "filter", "Filter", id="list.filter", tooltip="Filter by deal or customer name"
+        ),
+        Binding("o", "sort", "Sort", id="list.sort", tooltip="Sort by a column; again to reverse"),
+        Binding("v", "view", "View", id="list.view", tooltip="Show active, closed or all deals"),
+        Binding("f", "favorite", "Fav", id="list.favorite", tooltip="Mark or unmark as favorite"),
+        Binding("q", "app.quit", "Quit", id="main.quit", tooltip="Leave cosell-tui"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.queries = {tab: DealQuery(tab=tab, sort=DEFAULT_SORT[tab]) for tab in Tab}
+        self._unread = 0
+
+    @property
+    def cosell(self) -> CoSellApp:
+        return cast("CoSellApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        source = self.cosell.source
+        with TabbedContent(initial=Tab.INBOUND.value):
+            for tab in Tab:
+                with TabPane(TAB_TITLES[tab], id=tab.value):
+                    yield DealList(source, self.queries[tab], id=f"list-{tab.value}")
+        yield FilterInput(placeholder="Filter: deal or customer name", id="filter")
+        yield StatusBar()
+        yield Footer()
+
+    def on_mount(self) -> None:
+        user = self.cosell.user
+        self.query_one("#who", Static).update(f"{user.full_name} · {self.cosell.organization.name}")
+        self.query_one("#filter", Input).display = False
+        self.current_list.focus()
+        self.refresh_unread()
+        self.set_interval(5, self.refresh_unread)
+
+    # --- which list ----------------------------------------------------------------------
+
+    @property
+    def tab(self) -> Tab:
+        return Tab(self.query_one(TabbedContent).active)
+
+    @property
+    def current_list(self) -> DealList:
+        return self.query_one(f"#list-{self.tab.value}", DealList)
+
+    def action_tab(self, tab: str) -> None:
+        self.query_one(TabbedContent).active = tab
+
+    @on(TabbedContent.TabActivated)
+    def _tab_changed(self) -> None:
+        self.current_list.focus()
+        self._show_filter()
+        self.refresh_totals()
+
+    # --- filter (/), sort (o), view (v) ----------------------------------------------------
+
+    def _show_filter(self) -> None:
+        field = self.query_one("#filter", Input)
+        search = self.queries[self.tab].search
+        field.display = bool(search) or field.has_focus
+        if field.value != search:
+            field.value = search
+
+    def action_filter(self) -> None:
+        field = self.query_one("#filter", Input)
+        field.display = True
+        field.focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_typed(self, event: Input.Changed) -> None:
+        if event.value == self.queries[self.tab].search:
+            return
+        self._apply(self.queries[self.tab].with_(search=event.value))
+
+    @on(Input.Submitted, "#filter")
+    def _filter_done(self) -> None:
+        self.current_list.focus()
+        self._show_filter()
+
+    @on(FilterInput.Cleared)
+    def _filter_cleared(self) -> None:
+        self._apply(self.queries[self.tab].with_(search=""))
+        self.current_list.focus()
+        self.query_one("#filter", Input).display = False
+
+    def action_sort(self) -> None:
+        query = self.queries[self.tab]
+
+        def chosen(key: SortKey | None) -> None:
+            if key is None:
+                return
+            descending = not query.descending if key is query.sort else False
+            self._apply(query.with_(sort=key, descending=descending))
+
+        self.app.push_screen(
+            SortDialog(self.current_list.columns, query.sort, query.descending), chosen
+        )
+
+    def action_view(self) -> None:
+        query = self.queries[self.tab]
+        self._apply(query.with_(show=query.show.next()))
+        self.notify(f"Showing {query.show.next().value} deals", timeout=2)
+
+    def _apply(self, query: DealQuery) -> None:
+        self.queries[query.tab] = query
+        self.query_one(f"#list-{query.tab.value}", DealList).reload(query)
+
+    # --- favorites --------------------------------------------------------------------------
+
+    def action_favorite(self) -> None:
+        row = self.current_list.current
+        if row is not None:
+            self._toggle_favorite(row.id)
+
+    @work(thread=True, group="favorite", exit_on_error=False)
+    def _toggle_favorite(self, referral_id: str) -> None:
+        try:
+            now_favorite = services.toggle_favorite(self.cosell.db, self.cosell.user, referral_id)
+        except DomainError as error:
+            self.app.call_from_thread(self.notify, error.message, severity="error")
+            return
+        self.app.call_from_thread(self._favorite_done, referral_id, now_favorite)
+
+    def _favorite_done(self, referral_id: str, favorite: bool) -> None:
+        for deal_list in self.query(DealList):
+            if deal_list.deal_query.tab is Tab.FAVORITES:
+                deal_list.reload()
+            else:
+                row = deal_list.current
+                if row is not None and row.id == referral_id:
+                    deal_list.replace_row(row.model_copy(update={"favorite": favorite}))
+
+    # --- opening deals -----------------------------------------------------------------------
+
+    @on(DealList.Opened)
+    def _open(self, event: DealList.Opened) -> None:
+        from cosell_tui.screens.deal import DealScreen  # noqa: PLC0415
+
+        def closed(_: object) -> None:
+            self.current_list.reload(keep=event.row.id)
+            self.refresh_totals()
+
+        self.app.push_screen(DealScreen(event.row.id), closed)
+
+    # --- status bar ----------------------------------------------------------------------
+
+    @on(DealList.Counted)
+    def _counted(self, event: DealList.Counted) -> None:
+        if event.deal_list.deal_query.tab is self.tab:
+            self.refresh_totals()
+
+    @work(thread=True, group="totals", exclusive=True, exit_on_error=False)
+    def refresh_totals(self) -> None:
+        query = self.queries[self.tab]
+        unfiltered, totals = self.cosell.source.totals(query)
+        shown = self.current_list.total
+        self.app.call_from_thread(self._show_totals, shown, unfiltered, totals)
+
+    def _show_totals(self, shown: int | None, unfiltered: int, totals: list[ValueTotal]) -> None:
+        rows = f"{shown if shown is not None else '…'}/{unfiltered}"
+        self.query_one("#rows", Static).update(rows)
+        parts = [
+            f"{money(t.total, t.currency)} ~{money(t.weighted, '').strip()}" for t in totals[:3]
+        ]
+        more = f" +{len(totals) - 3}" if len(totals) > 3 else ""
+        self.query_one("#values", Static).update(" · ".join(parts) + more)
+
+    @work(thread=True, group="unread", exclusive=True, exit_on_error=False)
+    def refresh_unread(self) -> None:
+        unread = self.cosell.source.unread()
+        self.app.call_from_thread(self._show_unread, unread)
+
+    def _show_unread(self, unread: int) -> None:
+        self.query_one("#unread", Static).update(f"✉ {unread}")

@@ -1,0 +1,1 @@
+"""Reusable widgets: deal list, lifecycle, party cards, pickers."""

@@ -1,0 +1,369 @@
+"""A deal list that holds only what is on screen (R-UI-1, R-Q-4).
+
+Rows come in pages from a `DealSource` (indexed SQL in a worker thread); the widget keeps the
+pages it has seen in a small cache and draws each visible line itself (Textual's line API), so
+100 000 deals cost what 24 do.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import ClassVar, Protocol
+
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual import work
+from textual.binding import Binding, BindingType
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from cosell_tui.domain.enums import DealType, Direction, Status
+from cosell_tui.domain.lifecycle import STAGE_PERCENT
+from cosell_tui.domain.models import DealRow
+from cosell_tui.store.lists import DealQuery, SortKey, Tab
+from cosell_tui.widgets.text import literal, money
+
+PAGE = 100
+CACHED_PAGES = 40
+
+
+class DealSource(Protocol):
+    """Where a list gets its rows; the app binds it to the database and the signed-in user."""
+
+    def count(self, query: DealQuery) -> int: ...
+
+    def page(self, query: DealQuery, offset: int, limit: int) -> list[DealRow]: ...
+
+    def today(self) -> date: ...
+
+    def now(self) -> datetime: ...
+
+
+@dataclass(frozen=True)
+class Column:
+    key: SortKey | None
+    title: str
+    width: int  # 0: shares what is left
+    align: str = "left"
+
+
+TYPE_SHORT = {
+    DealType.CO_SELL: "Co-sell",
+    DealType.PARTNER_TO_PARTNER: "P2P",
+    DealType.PRIVATE: "Private",
+    DealType.SOLUTION_ASSESSMENT: "SA",
+}
+
+
+def columns_for(tab: Tab) -> list[Column]:
+    """The table's columns (R-UI-1); Inbound adds the days left to respond."""
+    cols = [
+        Column(None, "♥", 1),
+        Column(SortKey.NAME, "Deal", 0),
+        Column(SortKey.CUSTOMER, "Customer", 0),
+        Column(SortKey.TYPE, "Type", 7),
+        Column(SortKey.STATUS, "Status", 8),
+        Column(SortKey.STAGE, "Stage", 5, "right"),
+        Column(SortKey.VALUE, "Value", 10, "right"),
+        Column(SortKey.CLOSE_DATE, "Close", 11),
+    ]
+    if tab is Tab.INBOUND:
+        cols.append(Column(SortKey.URGENCY, "Left", 5, "right"))
+    return cols
+
+
+def days_left(row: DealRow, now: datetime) -> int | None:
+    if row.status is not Status.RECEIVED or row.response_deadline is None:
+        return None
+    seconds = (row.response_deadline - now).total_seconds()
+    return max(0, int(-(-seconds // 86400)))  # whole days, rounded up
+
+
+class DealList(ScrollView, can_focus=True):
+    """The rows of one tab; a fixed header line, a cursor, pages fetched on demand."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "deal-list--header",
+        "deal-list--cursor",
+        "deal-list--urgent",
+        "deal-list--overdue",
+        "deal-list--closed",
+        "deal-list--loading",
+    }
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("down", "cursor_down", "Down", show=False, id="list.down"),
+        Binding("j", "cursor_down", "Down", show=False, id="list.down_vim"),
+        Binding("up", "cursor_up", "Up", show=False, id="list.up"),
+        Binding("k", "cursor_up", "Up", show=False, id="list.up_vim"),
+        Binding("pagedown", "page_down", "Page down", show=False, id="list.page_down"),
+        Binding("pageup", "page_up", "Page up", show=False, id="list.page_up"),
+        Binding("g,home", "first", "First", show=False, id="list.first"),
+        Binding("G,end", "last", "Last", show=False, id="list.last"),
+        Binding("enter", "open", "Open", id="list.open", tooltip="Open the deal under the cursor"),
+    ]
+
+    cursor: reactive[int] = reactive(0, always_update=True)
+    total: reactive[int | None] = reactive(None)
+
+    class Opened(Message):
+        """The user opened the deal under the cursor."""
+
+        def __init__(self, deal_list: DealList, row: DealRow) -> None:
+            super().__init__()
+            self.deal_list = deal_list
+            self.row = row
+
+    class Highlighted(Message):
+        """The cursor moved to another deal (or to none)."""
+
+        def __init__(self, deal_list: DealList, row: DealRow | None) -> None:
+            super().__init__()
+            self.deal_list = deal_list
+            self.row = row
+
+    class Counted(Message):
+        """The list knows how many rows it has."""
+
+        def __init__(self, deal_list: DealList, total: int) -> None:
+            super().__init__()
+            self.deal_list = deal_list
+            self.total = total
+
+    def __init__(self, source: DealSource, query: DealQuery, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.source = source
+        self.deal_query = query
+        self.columns = columns_for(query.tab)
+        self._pages: OrderedDict[int, list[DealRow]] = OrderedDict()
+        self._pending: set[int] = set()
+        self._generation = 0
+        self._keep: str | None = None
+
+    # --- data ---------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self.reload()
+
+    def reload(self, query: DealQuery | None = None, *, keep: str | None = None) -> None:
+        """Show `query` (or the same one afresh), keeping the cursor on deal `keep` if given."""
+        if query is not None:
+            self.deal_query = query
+            self.columns = columns_for(query.tab)
+        self._generation += 1
+        self._pages.clear()
+        self._pending.clear()
+        self._keep = keep if keep is not None else (row.id if (row := self.current) else None)
+        self._count(self._generation, self.deal_query)
+
+    @work(thread=True, group="deal-list-count", exclusive=True, exit_on_error=False)
+    def _count(self, generation: int, query: DealQuery) -> None:
+        total = self.source.count(query)
+        first = self.source.page(query, 0, PAGE) if total else []
+        self.app.call_from_thread(self._counted, generation, total, first)
+
+    def _counted(self, generation: int, total: int, first: list[DealRow]) -> None:
+        if generation != self._generation:
+            return
+        self._pages[0] = first
+        self.total = total
+        self.virtual_size = Size(self.size.width, total + 1)
+        keep = self._keep
+        self._keep = None
+        cursor = 0
+        if keep is not None:
+            cursor = next((i for i, row in enumerate(first) if row.id == keep), 0)
+        self.cursor = min(cursor, max(total - 1, 0))
+        self.scroll_to(y=0 if cursor < self._visible_rows() else cursor, animate=False)
+        self.refresh()
+        self.post_message(self.Counted(self, total))
+
+    def _row(self, index: int) -> DealRow | None:
+        number = index // PAGE
+        rows = self._pages.get(number)
+        if rows is None:
+            self._fetch(number)
+            return None
+        self._pages.move_to_end(number)
+        offset = index - number * PAGE
+        return rows[offset] if offset < len(rows) else None
+
+    def _fetch(self, number: int) -> None:
+        if number in self._pending:
+            return
+        self._pending.add(number)
+        self._load_page(self._generation, self.deal_query, number)
+
+    @work(thread=True, group="deal-list-pages", exit_on_error=False)
+    def _load_page(self, generation: int, query: DealQuery, number: int) -> None:
+        rows = self.source.page(query, number * PAGE, PAGE)
+        self.app.call_from_thread(self._page_loaded, generation, number, rows)
+
+    def _page_loaded(self, generation: int, number: int, rows: list[DealRow]) -> None:
+        if generation != self._generation:
+            return
+        self._pending.discard(number)
+        self._pages[number] = rows
+        while len(self._pages) > CACHED_PAGES:
+            self._pages.popitem(last=False)
+        self.refresh()
+        if self.cursor // PAGE == number:
+            self.post_message(self.Highlighted(self, self.current))
+
+    @property
+    def current(self) -> DealRow | None:
+        if not self.total:
+            return None
+        number = self.cursor // PAGE
+        rows = self._pages.get(number)
+        offset = self.cursor - number * PAGE
+        return rows[offset] if rows is not None and offset < len(rows) else None
+
+    def replace_row(self, row: DealRow) -> None:
+        """Show a changed deal at once (e.g. its heart) without reloading the list."""
+        for rows in self._pages.values():
+            for i, old in enumerate(rows):
+                if old.id == row.id:
+                    rows[i] = row
+        self.refresh()
+
+    # --- cursor and keys ------------------------------------------------------------------
+
+    def _visible_rows(self) -> int:
+        return max(self.size.height - 1, 1)
+
+    def watch_cursor(self, old: int, new: int) -> None:
+        top = round(self.scroll_offset.y)
+        rows = self._visible_rows()
+        if new < top:
+            self.scroll_to(y=new, animate=False)
+        elif new >= top + rows:
+            self.scroll_to(y=new - rows + 1, animate=False)
+        self.refresh()
+        self.post_message(self.Highlighted(self, self.current))
+
+    def _move(self, to: int) -> None:
+        if self.total:
+            self.cursor = max(0, min(to, self.total - 1))
+
+    def action_cursor_down(self) -> None:
+        self._move(self.cursor + 1)
+
+    def action_cursor_up(self) -> None:
+        self._move(self.cursor - 1)
+
+    def action_page_down(self) -> None:
+        self._move(self.cursor + self._visible_rows())
+
+    def action_page_up(self) -> None:
+        self._move(self.cursor - self._visible_rows())
+
+    def action_first(self) -> None:
+        self._move(0)
+
+    def action_last(self) -> None:
+        self._move((self.total or 1) - 1)
+
+    def action_open(self) -> None:
+        row = self.current
+        if row is not None:
+            self.post_message(self.Opened(self, row))
+
+    # --- drawing --------------------------------------------------------------------------
+
+    def _widths(self, width: int) -> list[int]:
+        fixed = sum(c.width for c in self.columns) + len(self.columns) - 1
+        flexible = [c for c in self.columns if c.width == 0]
+        spare = max(width - 1 - fixed, 8 * len(flexible))
+        share = spare // max(len(flexible), 1)
+        widths = []
+        for column in self.columns:
+            if column.width:
+                widths.append(column.width)
+            else:
+                widths.append(
+                    share + (spare - share * len(flexible) if column.title == "Deal" else 0)
+                )
+        return widths
+
+    def _cells(self, row: DealRow) -> list[Text]:
+        today = self.source.today()
+        overdue = row.overdue(today)
+        cells = [
+            Text("♥" if row.favorite else " "),
+            literal(row.name),
+            literal(row.customer),
+            Text(TYPE_SHORT[row.deal_type]),
+            Text(row.status.label),
+            Text(f"{STAGE_PERCENT[row.stage]}%"),
+            Text(money(row.value, row.currency)),
+            Text(("!" if overdue else " ") + row.close_date.isoformat()),
+        ]
+        if self.deal_query.tab is Tab.INBOUND:
+            left = days_left(row, self.source.now())
+            cells.append(Text("" if left is None else ("!" if left <= 3 else "") + f"{left}d"))
+        return cells
+
+    def _line(self, cells: list[Text], widths: list[int], style: Style) -> list[Segment]:
+        segments: list[Segment] = [Segment(" ", style)]
+        for i, (content, column, width) in enumerate(zip(cells, self.columns, widths, strict=True)):
+            cell = content.copy()
+            cell.truncate(width, overflow="ellipsis", pad=False)
+            pad = width - cell.cell_len
+            if column.align == "right":
+                segments.append(Segment(" " * pad, style))
+            segments.extend(
+                Segment(seg.text, style + seg.style if seg.style else style)
+                for seg in cell.render(self.app.console)
+                if seg.text
+            )
+            if column.align != "right":
+                segments.append(Segment(" " * pad, style))
+            if i < len(self.columns) - 1:
+                segments.append(Segment(" ", style))
+        return segments
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        widths = self._widths(width)
+        base = self.rich_style
+        if y == 0:
+            style = base + self.get_component_rich_style("deal-list--header")
+            titles = []
+            for column in self.columns:
+                mark = ""
+                if column.key is not None and column.key is self.deal_query.sort:
+                    mark = "▼" if self.deal_query.descending else "▲"
+                titles.append(Text(column.title + mark))
+            return Strip(self._line(titles, widths, style)).adjust_cell_length(width, style)
+        index = round(self.scroll_offset.y) + y - 1
+        if self.total is None or index >= self.total:
+            if y == 1 and self.total == 0:
+                empty = "No deals here." if not self.deal_query.search else "No deal matches."
+                return Strip([Segment(f" {empty}", base)]).adjust_cell_length(width, base)
+            return Strip.blank(width, base)
+        row = self._row(index)
+        style = base
+        if row is None:
+            style += self.get_component_rich_style("deal-list--loading")
+            return Strip([Segment(" …", style)]).adjust_cell_length(width, style)
+        if row.terminal:
+            style += self.get_component_rich_style("deal-list--closed")
+        if row.overdue(self.source.today()):
+            style += self.get_component_rich_style("deal-list--overdue")
+        left = days_left(row, self.source.now()) if row.direction is Direction.INBOUND else None
+        if left is not None and left <= 3:
+            style += self.get_component_rich_style("deal-list--urgent")
+        if index == self.cursor:
+            style += self.get_component_rich_style("deal-list--cursor")
+        return Strip(self._line(self._cells(row), widths, style)).adjust_cell_length(width, style)
+
+    def on_resize(self) -> None:
+        if self.total is not None:
+            self.virtual_size = Size(self.size.width, self.total + 1)
