@@ -6,6 +6,7 @@ import os
 from pathlib import Path, PurePath
 from typing import ClassVar
 
+from textual import events
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.worker import Worker, WorkerState
@@ -14,6 +15,7 @@ from cosell_tui import services
 from cosell_tui.domain.errors import DomainError
 from cosell_tui.domain.models import Organization, User
 from cosell_tui.screens.main import MainScreen
+from cosell_tui.screens.too_small import TooSmallScreen
 from cosell_tui.source import DatabaseSource
 from cosell_tui.store import queries
 from cosell_tui.store.database import Database
@@ -42,8 +44,22 @@ class CoSellApp(App[None]):
         if os.environ.get("NO_COLOR"):
             self.add_class("-no-color")
         self.push_screen(MainScreen())
+        if self.size.width < MIN_SIZE[0] or self.size.height < MIN_SIZE[1]:
+            self.push_screen(TooSmallScreen(*self.size))
         self.sweep()
         self.set_interval(SWEEP_SECONDS, self.sweep)
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Below 80×24 say so instead of drawing a broken screen (R-Q-3)."""
+        width, height = event.size
+        small = width < MIN_SIZE[0] or height < MIN_SIZE[1]
+        showing = isinstance(self.screen, TooSmallScreen)
+        if small and not showing:
+            self.push_screen(TooSmallScreen(width, height))
+        elif small and isinstance(self.screen, TooSmallScreen):
+            self.screen.update_size(width, height)
+        elif not small and showing:
+            self.pop_screen()
 
     def sweep(self) -> None:
         """R-LIFE-4, R-NOTE-4: expire and remind at start and every minute."""

@@ -12,9 +12,11 @@ from cosell_tui.domain.models import (
     Comment,
     DealRow,
     Engagement,
+    Organization,
     Party,
     Referral,
     Registration,
+    Solution,
     User,
     ValueTotal,
 )
@@ -71,9 +73,13 @@ class DealView:
     activity: list[ActivityEntry]
     people: dict[int, str]
     registration: Registration | None
+    reviewable: list[tuple[Party, Registration]]
     favorite: bool
     can_act: bool
     invite: InviteOptions
+    organization: Organization
+    catalog: list[Solution]
+    partner_candidates: list[Organization]
 
     @property
     def own_organization(self) -> str:
@@ -99,7 +105,24 @@ def load_deal(db: Database, user: User, referral_id: str) -> DealView:
             activity=queries.activity(session, referral.id),
             people={u.id: u.full_name for u in queries.users(session)},
             registration=queries.registration(session, referral.id),
+            reviewable=[
+                (party, found)
+                for party in parties
+                if organization.is_vendor and not party.is_vendor
+                for found in [queries.registration(session, party.referral_id)]
+                if found is not None
+            ],
             favorite=queries.is_favorite(session, user.id, referral.id),
+            organization=organization,
+            catalog=queries.solutions(session),
+            partner_candidates=[
+                o
+                for o in orgs
+                if o.in_ecosystem
+                and not o.is_vendor
+                and o.id != organization.id
+                and o.id not in {p.organization_id for p in parties}
+            ],
             can_act=rights.can_act(user, referral),
             invite=invite_options(
                 deal_type=referral.deal_type,

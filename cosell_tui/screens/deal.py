@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar, cast
 
 from rich.console import RenderableType
@@ -15,10 +16,13 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from cosell_tui import services
-from cosell_tui.domain.enums import Status
+from cosell_tui.domain.enums import RegistrationStatus, Status
 from cosell_tui.domain.errors import DomainError
 from cosell_tui.domain.lifecycle import STAGE_PERCENT, stage_name
+from cosell_tui.domain.models import DeclineForm, User
+from cosell_tui.screens.dialog import FINAL_WARNING, ConfirmDialog
 from cosell_tui.source import DealView, load_deal
+from cosell_tui.store.database import Database
 from cosell_tui.widgets.lifecycle import LifecycleWidget
 from cosell_tui.widgets.text import day, literal, money
 
@@ -191,13 +195,45 @@ class Section(Static):
 class DealScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="deal.back", tooltip="Back to the list"),
-        Binding("f", "favorite", "Fav", id="deal.favorite", tooltip="Mark or unmark as favorite"),
+        Binding("a", "accept", "Accept", id="deal.accept", tooltip="Accept this invitation"),
+        Binding("d", "decline", "Decline", id="deal.decline", tooltip="Decline (final)"),
+        Binding("e", "edit", "Edit", id="deal.edit", tooltip="Edit name, value, dates, notes"),
+        Binding("s", "stage", "Stage", id="deal.stage", tooltip="Mark or move the sales stage"),
+        Binding("w", "won", "Won", id="deal.won", tooltip="Close as won (final)"),
+        Binding("l", "lost", "Lost", id="deal.lost", tooltip="Close as lost (final)"),
+        Binding("i", "invite", "Invite", id="deal.invite", tooltip="Invite the vendor or partners"),
+        Binding(
+            "t", "team", "Team", show=False, id="deal.team", tooltip="Add or remove team members"
+        ),
+        Binding(
+            "p",
+            "solutions",
+            "Solutions",
+            show=False,
+            id="deal.solutions",
+            tooltip="Change solutions",
+        ),
+        Binding("r", "register", "Register", id="deal.register", tooltip="Register the won deal"),
+        Binding("R", "review", "Review", id="deal.review", tooltip="Review the registration"),
+        Binding("c", "comment", "Comment", id="deal.comment", tooltip="Write to every party"),
+        Binding(
+            "f",
+            "favorite",
+            "Fav",
+            show=False,
+            id="deal.favorite",
+            tooltip="Mark or unmark as favorite",
+        ),
+        Binding(
+            "y", "copy", "Copy", show=False, id="deal.copy", tooltip="Copy the deal's name and id"
+        ),
     ]
 
-    def __init__(self, referral_id: str) -> None:
+    def __init__(self, referral_id: str, then: str | None = None) -> None:
         super().__init__()
         self.referral_id = referral_id
         self.view: DealView | None = None
+        self._then = then  # an action to start once the deal is loaded (`a`/`d` on a list row)
 
     @property
     def cosell(self) -> CoSellApp:
@@ -261,9 +297,118 @@ class DealScreen(Screen[None]):
         self.query_one("#discussion", Static).update(discussion(view))
         self.query_one("#activity", Static).update(activity(view))
         self.refresh_bindings()
+        if self._then is not None:
+            action, self._then = self._then, None
+            if self.check_action(action, ()):
+                self.call_later(self.run_action, action)
 
     def action_back(self) -> None:
         self.dismiss(None)
+
+    # --- which actions the state and the user's rights allow (R-UI-2) ------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        view = self.view
+        if action in ("back", "favorite", "copy"):
+            return True
+        if view is None:
+            return False
+        ref = view.referral
+        active = ref.status is Status.ACCEPTED and view.can_act
+        allowed = {
+            "accept": ref.status is Status.RECEIVED and view.can_act,
+            "decline": ref.status is Status.RECEIVED and view.can_act,
+            "edit": active,
+            "stage": active,
+            "won": active,
+            "lost": active,
+            "team": active,
+            "solutions": active,
+            "invite": active and (view.invite.vendor or view.invite.partners),
+            "register": view.can_act
+            and view.registration is not None
+            and view.registration.status
+            in (RegistrationStatus.INCOMPLETE, RegistrationStatus.ACTION_REQUIRED),
+            "review": any(
+                reg.status in (RegistrationStatus.IN_REVIEW, RegistrationStatus.IN_VALIDATION)
+                for _, reg in view.reviewable
+            ),
+            "comment": any(not party.status.terminal for party in view.parties),
+        }
+        return allowed.get(action, True)
+
+    # --- running a service: one sentence on refusal, then reload (R-UI-5, R-STORE-2) ----------
+
+    def run_service(
+        self, call: Callable[[], object], done: str, then: Callable[[], None] | None = None
+    ) -> None:
+        self._run_service(call, done, then)
+
+    @work(thread=True, group="deal-action", exit_on_error=False)
+    def _run_service(
+        self, call: Callable[[], object], done: str, then: Callable[[], None] | None
+    ) -> None:
+        try:
+            call()
+        except DomainError as error:
+            self.app.call_from_thread(self.notify, error.message, severity="error", timeout=8)
+        else:
+            self.app.call_from_thread(self.notify, done, timeout=3)
+            if then is not None:
+                self.app.call_from_thread(then)
+        self.reload()
+
+    def confirm_final(self, question: str, status: str, go: Callable[[], None]) -> None:
+        """Ask before a move into a final state: it cannot be undone (R-LIFE-1)."""
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                go()
+
+        self.app.push_screen(
+            ConfirmDialog(
+                question, FINAL_WARNING.format(status=status), yes=question.split(maxsplit=1)[0]
+            ),
+            answered,
+        )
+
+    @property
+    def _db_user(self) -> tuple[Database, User]:
+        return self.cosell.db, self.cosell.user
+
+    def _version(self) -> int | None:
+        return self.view.referral.version if self.view else None
+
+    # --- the actions ---------------------------------------------------------------------------
+
+    def action_decline(self) -> None:
+        from cosell_tui.screens.dialogs.decline import DeclineDialog  # noqa: PLC0415
+
+        view = self.view
+        assert view is not None
+        db, user = self._db_user
+        version = self._version()
+
+        def chosen(form: DeclineForm | None) -> None:
+            if form is None:
+                return
+            self.confirm_final(
+                "Decline this deal?",
+                "declined",
+                lambda: self.run_service(
+                    lambda: services.decline(db, user, view.referral.id, form, version),
+                    "Declined; the sender has been told.",
+                ),
+            )
+
+        self.app.push_screen(DeclineDialog(), chosen)
+
+    def action_copy(self) -> None:
+        view = self.view
+        if view is None:
+            return
+        self.app.copy_to_clipboard(f"{view.referral.name} ({view.referral.id})")
+        self.notify("Copied the deal's name and id.", timeout=2)
 
     def action_favorite(self) -> None:
         self._toggle_favorite()

@@ -13,6 +13,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Static, TabbedContent, TabPane
 
 from cosell_tui import services
+from cosell_tui.domain.enums import Status
 from cosell_tui.domain.errors import DomainError
 from cosell_tui.domain.models import ValueTotal
 from cosell_tui.screens.sort import SortDialog
@@ -73,6 +74,9 @@ class MainScreen(Screen[None]):
         Binding("o", "sort", "Sort", id="list.sort", tooltip="Sort by a column; again to reverse"),
         Binding("v", "view", "View", id="list.view", tooltip="Show active, closed or all deals"),
         Binding("f", "favorite", "Fav", id="list.favorite", tooltip="Mark or unmark as favorite"),
+        Binding("a", "answer('accept')", "Accept", id="list.accept", tooltip="Accept the deal"),
+        Binding("d", "answer('decline')", "Decline", id="list.decline", tooltip="Decline the deal"),
+        Binding("y", "copy", "Copy", show=False, id="list.copy", tooltip="Copy name and id"),
         Binding("q", "app.quit", "Quit", id="main.quit", tooltip="Leave cosell-tui"),
     ]
 
@@ -202,15 +206,39 @@ class MainScreen(Screen[None]):
 
     # --- opening deals -----------------------------------------------------------------------
 
-    @on(DealList.Opened)
-    def _open(self, event: DealList.Opened) -> None:
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "answer":  # a / d only on a received row (§9)
+            row = self.current_list.current if self.is_mounted else None
+            return row is not None and row.status is Status.RECEIVED
+        return True
+
+    @on(DealList.Highlighted)
+    def _highlighted(self) -> None:
+        self.refresh_bindings()
+
+    def action_answer(self, action: str) -> None:
+        row = self.current_list.current
+        if row is not None:
+            self._push_deal(row.id, then=action)
+
+    def action_copy(self) -> None:
+        row = self.current_list.current
+        if row is not None:
+            self.app.copy_to_clipboard(f"{row.name} ({row.id})")
+            self.notify("Copied the deal's name and id.", timeout=2)
+
+    def _push_deal(self, referral_id: str, then: str | None = None) -> None:
         from cosell_tui.screens.deal import DealScreen  # noqa: PLC0415
 
         def closed(_: object) -> None:
-            self.current_list.reload(keep=event.row.id)
+            self.current_list.reload(keep=referral_id)
             self.refresh_totals()
 
-        self.app.push_screen(DealScreen(event.row.id), closed)
+        self.app.push_screen(DealScreen(referral_id, then=then), closed)
+
+    @on(DealList.Opened)
+    def _open(self, event: DealList.Opened) -> None:
+        self._push_deal(event.row.id)
 
     # --- status bar ----------------------------------------------------------------------
 

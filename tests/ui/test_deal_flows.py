@@ -1,0 +1,114 @@
+"""End-to-end flows through the deal screen, asserting the database afterwards (issue 3)."""
+
+from __future__ import annotations
+
+from cosell_tui.app import build_app
+from cosell_tui.domain.models import User
+from cosell_tui.screens.deal import DealScreen
+from cosell_tui.screens.dialog import ConfirmDialog
+from cosell_tui.screens.too_small import TooSmallScreen
+from cosell_tui.store.database import Database
+from tests.ui.test_main_screen import current, running, settle, sql
+
+IN_NEW = "Adatum Corporation — Copilot rollout"
+
+
+def status_of(db: Database, org_name: str, deal_name: str) -> str:
+    rows = sql(
+        db,
+        "SELECT r.status FROM referrals r JOIN organizations o ON o.id = r.organization_id "
+        "WHERE o.name = ? AND r.name = ?",
+        org_name,
+        deal_name,
+    )
+    assert len(rows) == 1, rows
+    return str(rows[0][0])
+
+
+async def select_row(app: object, pilot: object, name: str) -> None:
+    deal_list = current(app)  # type: ignore[arg-type]
+    rows = deal_list._pages[0]
+    index = next(i for i, row in enumerate(rows) if row.name == name)
+    deal_list.cursor = index
+    await settle(app, pilot)  # type: ignore[arg-type]
+
+
+async def test_decline_from_the_list_asks_then_declines(
+    demo_db: Database, people: dict[str, User]
+) -> None:
+    # R-LIFE-3/5, §9 `d` on a received row; R-LIFE-1: the final move is confirmed first
+    async with running(demo_db, people["Dana"]) as (app, pilot):
+        await select_row(app, pilot, IN_NEW)
+        await pilot.press("d")
+        await settle(app, pilot)
+        assert isinstance(app.screen_stack[-2], DealScreen)
+        from textual.widgets import Select
+
+        from cosell_tui.domain.enums import DeclineReason
+
+        app.screen.query_one(Select).value = DeclineReason.CUSTOMER_CHOSE_ANOTHER_VENDOR
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+        assert "cannot be undone" in str(app.screen.query_one(".dialog-warning").render())
+        assert status_of(demo_db, "Contoso Analytics", IN_NEW) == "received"
+        await pilot.press("y")
+        await settle(app, pilot)
+        assert status_of(demo_db, "Contoso Analytics", IN_NEW) == "declined"
+        assert isinstance(app.screen, DealScreen)
+        assert app.screen.view is not None and app.screen.view.referral.status.value == "declined"
+        assert not app.screen.check_action("decline", ())
+
+
+async def test_saying_no_to_the_confirmation_changes_nothing(
+    demo_db: Database, people: dict[str, User]
+) -> None:
+    async with running(demo_db, people["Dana"]) as (app, pilot):
+        await select_row(app, pilot, IN_NEW)
+        await pilot.press("d")
+        await settle(app, pilot)
+        from textual.widgets import Select
+
+        from cosell_tui.domain.enums import DeclineReason
+
+        app.screen.query_one(Select).value = DeclineReason.OTHER
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        await pilot.press("n")
+        await settle(app, pilot)
+        assert status_of(demo_db, "Contoso Analytics", IN_NEW) == "received"
+
+
+async def test_a_referral_user_who_may_not_act_is_refused(
+    demo_db: Database, people: dict[str, User]
+) -> None:
+    # R-ACL-1/2/3: Chloe (referral user, London, not on the team) cannot open or act on it
+    deal_id = str(
+        sql(
+            demo_db,
+            "SELECT r.id FROM referrals r JOIN organizations o ON o.id = r.organization_id "
+            "WHERE o.name = 'Contoso Analytics' AND r.name = ?",
+            IN_NEW,
+        )[0][0]
+    )
+    async with running(demo_db, people["Chloe"]) as (app, pilot):
+        assert deal_id not in {row.id for row in current(app)._pages.get(0, [])}
+        app.push_screen(DealScreen(deal_id, then="decline"))
+        await settle(app, pilot)
+        assert not isinstance(app.screen, DealScreen)
+        assert any("cannot see it" in n.message for n in app._notifications)
+    assert status_of(demo_db, "Contoso Analytics", IN_NEW) == "received"
+
+
+async def test_a_terminal_that_is_too_small_says_so(
+    demo_db: Database, people: dict[str, User]
+) -> None:
+    # R-Q-3: below 80x24 the app says the terminal is too small
+    app = build_app(demo_db, people["Dana"])
+    async with app.run_test(size=(70, 20)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, TooSmallScreen)
+        assert "too small" in str(app.screen.query_one("#too-small").render())
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        assert not isinstance(app.screen, TooSmallScreen)
