@@ -60,13 +60,28 @@ class StatusBar(Horizontal):
 class MainScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
-            "1", "tab('inbound')", "Inbound", id="main.inbound", tooltip="Deals you were invited to"
+            "1",
+            "tab('inbound')",
+            "Inbound",
+            show=False,
+            id="main.inbound",
+            tooltip="Deals you were invited to",
         ),
         Binding(
-            "2", "tab('outbound')", "Outbound", id="main.outbound", tooltip="Deals you created"
+            "2",
+            "tab('outbound')",
+            "Outbound",
+            show=False,
+            id="main.outbound",
+            tooltip="Deals you created",
         ),
         Binding(
-            "3", "tab('favorites')", "Favorites", id="main.favorites", tooltip="Deals you marked"
+            "3",
+            "tab('favorites')",
+            "Favorites",
+            show=False,
+            id="main.favorites",
+            tooltip="Deals you marked",
         ),
         Binding(
             "slash", "filter", "Filter", id="list.filter", tooltip="Filter by deal or customer name"
