@@ -61,6 +61,16 @@ class CoSellApp(App[None]):
         elif not small and showing:
             self.pop_screen()
 
+    def data_changed(self) -> None:
+        """Something changed behind the screens' backs: every open screen reads afresh."""
+        from cosell_tui.screens.deal import DealScreen  # noqa: PLC0415
+
+        for screen in self.screen_stack:
+            if isinstance(screen, MainScreen):
+                screen.reload_all()
+            elif isinstance(screen, DealScreen):
+                screen.reload()
+
     def sweep(self) -> None:
         """R-LIFE-4, R-NOTE-4: expire and remind at start and every minute."""
         self.run_worker(
@@ -73,6 +83,11 @@ class CoSellApp(App[None]):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """One place turns a failed background job into a notice (STYLE rule 4)."""
+        if event.state is WorkerState.SUCCESS and event.worker.group == "sweep":
+            result = event.worker.result
+            if isinstance(result, services.SweepResult) and (result.expired or result.reminded):
+                self.data_changed()
+            return
         if event.state is not WorkerState.ERROR:
             return
         error = event.worker.error

@@ -122,6 +122,12 @@ class MainScreen(Screen[None]):
         self.refresh_unread()
         self.set_interval(5, self.refresh_unread)
 
+    def reload_all(self) -> None:
+        for deal_list in self.query(DealList):
+            deal_list.reload()
+        self.refresh_totals()
+        self.refresh_unread()
+
     # --- which list ----------------------------------------------------------------------
 
     @property

@@ -112,3 +112,57 @@ async def test_a_terminal_that_is_too_small_says_so(
         await pilot.resize_terminal(80, 24)
         await pilot.pause()
         assert not isinstance(app.screen, TooSmallScreen)
+
+
+async def test_the_app_expires_overdue_invitations_when_it_starts(
+    demo_db: Database, people: dict[str, User]
+) -> None:
+    # R-LIFE-4, issue 3 item 7: the sweep runs at start (and every minute) on the frozen date
+    from datetime import timedelta
+
+    due = sql(
+        demo_db,
+        "SELECT id FROM referrals WHERE status = 'received' "
+        "AND response_deadline <= '2026-11-30 09:00:00'",
+    )
+    assert due
+    clock = demo_db.clock
+    clock.advance(timedelta(days=3))  # type: ignore[attr-defined]
+    async with running(demo_db, people["Dana"]) as (app, pilot):
+        await settle(app, pilot)
+        names = {row.name for row in current(app)._pages.get(0, [])}
+    statuses = {
+        str(r[0])
+        for r in sql(
+            demo_db,
+            f"SELECT status FROM referrals WHERE id IN ({','.join('?' for _ in due)})",
+            *[d[0] for d in due],
+        )
+    }
+    assert statuses == {"expired"}
+    assert "Adatum Corporation — Analytics lakehouse" not in names  # expired: not active
+
+
+async def test_deal_text_is_shown_literally(demo_db: Database, people: dict[str, User]) -> None:
+    # R-Q-1: notes and comments holding markup or escape sequences appear exactly as typed
+    deal_id = str(
+        sql(
+            demo_db,
+            "SELECT r.id FROM referrals r JOIN organizations o ON o.id = r.organization_id "
+            "WHERE o.name = 'Contoso Analytics' AND r.name = ?",
+            "Coho Winery — Data platform modernization",
+        )[0][0]
+    )
+    assert demo_db.path is not None
+    import sqlite3
+
+    with sqlite3.connect(demo_db.path) as connection:
+        connection.execute(
+            "UPDATE referrals SET notes = '[bold]x[/] and ' || char(27) || '[31mred' WHERE id = ?",
+            (deal_id,),
+        )
+    async with running(demo_db, people["Dana"], size=(120, 40)) as (app, pilot):
+        app.push_screen(DealScreen(deal_id))
+        await settle(app, pilot)
+        screen = app.export_screenshot()
+    assert "[bold]x[/] and \\x1b[31mred" in screen.replace("&#160;", " ")
