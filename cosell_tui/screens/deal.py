@@ -3,23 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
-from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Footer, Label, OptionList, Static
+from textual.widgets.option_list import Option
 
 from cosell_tui import services
 from cosell_tui.domain.enums import RegistrationStatus, Status
 from cosell_tui.domain.errors import DomainError
-from cosell_tui.domain.lifecycle import STAGE_PERCENT, stage_name
-from cosell_tui.domain.models import DeclineForm, User
+from cosell_tui.domain.lifecycle import STAGE_PERCENT, stage_name, won_blocker
+from cosell_tui.domain.models import DeclineForm, PartnerInviteForm, TeamMemberForm, User
+from cosell_tui.domain.registration import is_eligible
 from cosell_tui.screens.dialog import FINAL_WARNING, ConfirmDialog
 from cosell_tui.source import DealView, load_deal
 from cosell_tui.store.database import Database
@@ -192,6 +194,30 @@ class Section(Static):
         self.border_title = heading
 
 
+class InviteChoice(ModalScreen[str | None]):
+    """Whom to invite, when the deal type allows both the vendor and partners (R-INV-1)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="invite_choice.cancel", tooltip="Invite no one"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label("Invite whom?", classes="dialog-title")
+            yield OptionList(
+                Option("The vendor's sellers (makes it co-sell)", id="vendor"),
+                Option("Other partners", id="partners"),
+                id="invite-choice",
+            )
+
+    @on(OptionList.OptionSelected)
+    def _picked(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
 class DealScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="deal.back", tooltip="Back to the list"),
@@ -234,6 +260,7 @@ class DealScreen(Screen[None]):
         self.referral_id = referral_id
         self.view: DealView | None = None
         self._then = then  # an action to start once the deal is loaded (`a`/`d` on a list row)
+        self._register_when_loaded = False
 
     @property
     def cosell(self) -> CoSellApp:
@@ -297,6 +324,9 @@ class DealScreen(Screen[None]):
         self.query_one("#discussion", Static).update(discussion(view))
         self.query_one("#activity", Static).update(activity(view))
         self.refresh_bindings()
+        if self._register_when_loaded:
+            self._register_when_loaded = False
+            self._then = "register"
         if self._then is not None:
             action, self._then = self._then, None
             if self.check_action(action, ()):
@@ -402,6 +432,290 @@ class DealScreen(Screen[None]):
             )
 
         self.app.push_screen(DeclineDialog(), chosen)
+
+    def _open(self, dialog: ModalScreen[Any], handle: Callable[[Any], None]) -> None:
+        """Push a dialog; hand its result (unless cancelled) to `handle`."""
+
+        def after(result: object) -> None:
+            if result is not None:
+                handle(result)
+
+        self.app.push_screen(dialog, after)
+
+    def action_accept(self) -> None:
+        from cosell_tui.screens.dialogs.accept import AcceptDialog  # noqa: PLC0415
+
+        view, (db, user), version = self._require_view(), self._db_user, self._version()
+        self._open(
+            AcceptDialog(view.referral, user),
+            lambda form: self.run_service(
+                lambda: services.accept(db, user, view.referral.id, form, version),
+                "Accepted: the deal is yours to work, and the sender has been told.",
+            ),
+        )
+
+    def action_edit(self) -> None:
+        from cosell_tui.screens.dialogs.edit import EditDialog  # noqa: PLC0415
+
+        view, (db, user), version = self._require_view(), self._db_user, self._version()
+        location = view.locations.get(view.referral.location_id, "?")
+        self._open(
+            EditDialog(view.referral, location),
+            lambda form: self.run_service(
+                lambda: services.edit(db, user, view.referral.id, form, version), "Saved."
+            ),
+        )
+
+    def action_stage(self) -> None:
+        from cosell_tui.screens.dialogs.stage import StageDialog  # noqa: PLC0415
+
+        view, (db, user), version = self._require_view(), self._db_user, self._version()
+        self._open(
+            StageDialog(view.referral),
+            lambda stage: self.run_service(
+                lambda: services.set_stage(db, user, view.referral.id, stage, version),
+                f"Stage set to {stage_name(stage, view.referral.is_sa)}.",
+            ),
+        )
+
+    def _eligible_when_won(self, view: DealView) -> bool:
+        """R-REG-1 as this side sees it before winning: vendor engaged, eligible solution."""
+        vendor = next((p for p in view.parties if p.is_vendor), None)
+        return (
+            is_eligible(
+                status=Status.WON,
+                vendor_direction=vendor.direction if vendor else None,
+                vendor_status=vendor.status if vendor else None,
+                incentive_eligible=(s.solution.incentive_eligible for s in view.referral.solutions),
+            )
+            and not view.organization.is_vendor
+        )
+
+    def action_won(self) -> None:
+        from cosell_tui.screens.dialogs.close import WonDialog  # noqa: PLC0415
+
+        view, (db, user), version = self._require_view(), self._db_user, self._version()
+        ref = view.referral
+        blocker = won_blocker(ref.status, ref.stage, ref.is_sa)
+        offers = self._eligible_when_won(view)
+        self._open(
+            WonDialog(ref, blocker, offers),
+            lambda form: self.run_service(
+                lambda: services.mark_won(db, user, ref.id, form, version),
+                "Marked as won.",
+                then=self._offer_registration if offers else None,
+            ),
+        )
+
+    def _offer_registration(self) -> None:
+        """R-REG-1: on Won the app offers to register now ("Register now" stays available)."""
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._register_when_loaded = True
+                self.reload()
+
+        self.app.push_screen(
+            ConfirmDialog(
+                "Register this deal now?",
+                "It is eligible for registration. You can also register later with r.",
+                yes="Register",
+            ),
+            answered,
+        )
+
+    def action_lost(self) -> None:
+        from cosell_tui.screens.dialogs.close import LostDialog  # noqa: PLC0415
+
+        view, (db, user), version = self._require_view(), self._db_user, self._version()
+        self._open(
+            LostDialog(view.referral),
+            lambda form: self.run_service(
+                lambda: services.mark_lost(db, user, view.referral.id, form, version),
+                "Marked as lost.",
+            ),
+        )
+
+    def action_team(self) -> None:
+        from cosell_tui.screens.dialogs.team import TeamChange, TeamDialog  # noqa: PLC0415
+
+        view, (db, user), version = self._require_view(), self._db_user, self._version()
+
+        def change(result: TeamChange) -> None:
+            if result.add is not None:
+                member = result.add
+                self.run_service(
+                    lambda: services.add_team_member(db, user, view.referral.id, member, version),
+                    f"{member.first_name} {member.last_name} is on the team.",
+                )
+            elif result.remove is not None:
+                email = result.remove
+                self.run_service(
+                    lambda: services.remove_team_member(db, user, view.referral.id, email, version),
+                    f"{email} is off the team.",
+                )
+
+        self._open(TeamDialog(view.referral, view.organizations), change)
+
+    def action_solutions(self) -> None:
+        from cosell_tui.screens.dialogs.solutions import (  # noqa: PLC0415
+            SolutionChoice,
+            SolutionsDialog,
+        )
+
+        view, (db, user), version = self._require_view(), self._db_user, self._version()
+
+        def chosen(choice: SolutionChoice) -> None:
+            self.run_service(
+                lambda: services.set_solutions(
+                    db,
+                    user,
+                    view.referral.id,
+                    choice.solution_ids,
+                    version,
+                    choice.assessment_location_id,
+                ),
+                "Solutions saved.",
+            )
+
+        dialog = SolutionsDialog(
+            view.referral,
+            view.catalog,
+            view.organization.id,
+            view.organization.vetted_for_assessments,
+            list(view.organization.locations),
+        )
+        self._open(dialog, chosen)
+
+    def action_comment(self) -> None:
+        from cosell_tui.screens.dialogs.comment import CommentDialog  # noqa: PLC0415
+
+        view, (db, user) = self._require_view(), self._db_user
+        self._open(
+            CommentDialog(view.referral.name),
+            lambda form: self.run_service(
+                lambda: services.comment(db, user, view.referral.id, form),
+                "Posted to the discussion.",
+            ),
+        )
+
+    def action_invite(self) -> None:
+        """R-INV-1: the vendor and/or partners, as the deal type allows."""
+        view = self._require_view()
+        if view.invite.vendor and view.invite.partners:
+
+            def picked(choice: str | None) -> None:
+                if choice == "vendor":
+                    self._invite_vendor()
+                elif choice == "partners":
+                    self._invite_partners()
+
+            self.app.push_screen(InviteChoice(), picked)
+        elif view.invite.vendor:
+            self._invite_vendor()
+        else:
+            self._invite_partners()
+
+    def _invite_vendor(self) -> None:
+        from cosell_tui.screens.dialogs.invite import (  # noqa: PLC0415
+            InviteVendorDialog,
+            VendorInvite,
+        )
+
+        view, (db, user), version = self._require_view(), self._db_user, self._version()
+        creator = view.engagement.created_by_organization_id
+        can_edit = creator == view.referral.organization_id
+
+        def send(invite: VendorInvite) -> None:
+            def call() -> None:
+                current = version
+                if invite.changes_contact(view.engagement):
+                    updated = services.set_customer_contact(
+                        db, user, view.referral.id, invite.contact, invite.consent, current
+                    )
+                    current = updated.version
+                services.invite_vendor(
+                    db, user, view.referral.id, invite.help_requested, invite.notes, current
+                )
+
+            self.run_service(call, "The vendor's sellers are invited; they have 14 days to answer.")
+
+        dialog = InviteVendorDialog(
+            view.referral,
+            view.engagement,
+            can_edit,
+            contact_owner=view.organizations.get(creator),
+        )
+        self._open(dialog, send)
+
+    def _invite_partners(self) -> None:
+        from cosell_tui.screens.dialogs.invite import InvitePartnersDialog  # noqa: PLC0415
+
+        view, (db, user), version = self._require_view(), self._db_user, self._version()
+        own_team = [
+            TeamMemberForm(
+                first_name=m.first_name, last_name=m.last_name, phone=m.phone, email=m.email
+            )
+            for m in view.referral.team
+            if m.organization_id == view.referral.organization_id
+        ]
+
+        def send(invites: list[PartnerInviteForm]) -> None:
+            count = len(invites)
+            self.run_service(
+                lambda: services.invite_partners(db, user, view.referral.id, invites, version),
+                f"Invited {count} partner{'s' if count != 1 else ''}; each has 14 days to answer.",
+            )
+
+        dialog = InvitePartnersDialog(
+            view.referral, view.partner_candidates, view.catalog, own_team
+        )
+        self._open(dialog, send)
+
+    def action_register(self) -> None:
+        from cosell_tui.screens.dialogs.register import RegisterDialog  # noqa: PLC0415
+
+        view, (db, user) = self._require_view(), self._db_user
+        registration = view.registration
+        if registration is None:
+            return
+        self._open(
+            RegisterDialog(view.referral, view.engagement.company, registration, user),
+            lambda form: self.run_service(
+                lambda: services.register(db, user, view.referral.id, form, registration.version),
+                "Registration submitted for the vendor's review.",
+            ),
+        )
+
+    def action_review(self) -> None:
+        from cosell_tui.screens.dialogs.review import ReviewDialog, ReviewResult  # noqa: PLC0415
+
+        view, (db, user) = self._require_view(), self._db_user
+        pending = next(
+            (
+                (party, reg)
+                for party, reg in view.reviewable
+                if reg.status in (RegistrationStatus.IN_REVIEW, RegistrationStatus.IN_VALIDATION)
+            ),
+            None,
+        )
+        if pending is None:
+            return
+        party, registration = pending
+
+        def decided(result: ReviewResult) -> None:
+            self.run_service(
+                lambda: services.review_registration(
+                    db, user, party.referral_id, result.action, result.message, registration.version
+                ),
+                f"Review saved for {party.organization_name}'s registration.",
+            )
+
+        self._open(ReviewDialog(registration, view.referral.name), decided)
+
+    def _require_view(self) -> DealView:
+        assert self.view is not None, "actions are offered only once the deal is loaded"
+        return self.view
 
     def action_copy(self) -> None:
         view = self.view
