@@ -420,6 +420,47 @@ async def test_at_80_columns_the_widget_is_compact_and_at_most_three_lines() -> 
         assert shown(widget)[-1].endswith("Action required")
 
 
+STYLES = sorted(str(path.resolve()) for path in LIFECYCLE_TCSS.parent.glob("*.tcss"))
+DEAL_SCREEN_WIDTH = 80 - 1 - 2  # the deal screen: the slot's left padding and a scrollbar
+
+
+class StyledApp(LifecycleApp):
+    """The widgets under every stylesheet the app loads, as on the deal screen."""
+
+    CSS_PATH = STYLES  # type: ignore[assignment]
+
+
+@pytest.mark.parametrize(
+    ("referral", "registration", "current"),
+    [
+        (make_referral(Status.WON), R.INCOMPLETE, "▶ Submitted"),
+        (make_referral(Status.ACCEPTED, Stage.DEVELOPED, sa=True), None, "▶ Collect data 40%"),
+    ],
+    ids=["registration-incomplete", "sa-collect-data"],
+)
+@run_async
+async def test_current_step_is_highlighted_whole_at_the_deal_screen_width(
+    referral: Referral, registration: RegistrationStatus | None, current: str
+) -> None:
+    """R-UI-3 at 80 columns: the current step keeps every character inside its highlight.
+
+    Guards a report of "▶ Submitte›" / "▶ Collect data 40›" seen in a PNG of the deal
+    screen snapshot (that was rsvg-convert drawing ▶ two cells wide; the screen was right).
+    """
+    widget = LifecycleWidget(referral, registration)
+    async with StyledApp(widget, width=DEAL_SCREEN_WIDTH).run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert current in text(widget)
+        highlighted = [
+            segment.text
+            for strip in widget.app.screen._compositor.render_strips()
+            for segment in strip
+            if segment.style is not None and segment.style.reverse
+        ]
+        assert highlighted == [current]
+        assert f"{current} ›" in text(widget)  # the separator follows, nothing lost between
+
+
 # --- wide form -------------------------------------------------------------------------------
 
 
