@@ -58,7 +58,7 @@ class Field(Vertical):
         if isinstance(control, Checkbox):
             return control.value
         if isinstance(control, Select):
-            return None if control.value is Select.BLANK else control.value
+            return None if control.value is Select.NULL else control.value
         raise TypeError(f"no value for {type(control).__name__}")
 
 

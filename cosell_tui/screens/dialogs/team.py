@@ -67,6 +67,19 @@ class TeamList(OptionList):
             self.post_message(self.RemoveRequested(self.members[self.highlighted]))
 
 
+class TeamField(Field):
+    """The team list as the dialog's first field, so it takes the focus and shows refusals."""
+
+    def value(self) -> Any:
+        return None
+
+    def show_error(self, message: Text | str | None) -> None:
+        error = self.query_one(".field-error", Static)
+        error.update(message or "")
+        error.display = bool(message)
+        self.set_class(bool(message), "-invalid")
+
+
 class TeamDialog(FormDialog[TeamChange]):
     """Returns a TeamChange, or None when cancelled."""
 
@@ -86,38 +99,37 @@ class TeamDialog(FormDialog[TeamChange]):
 
     def _prompt(self, member: TeamMember) -> Text:
         line = Text.assemble(
-            literal(member.full_name, "bold"), "  ", literal(member.email), "  ", literal(member.phone)
+            literal(member.full_name, "bold"),
+            "  ",
+            literal(member.email),
+            "  ",
+            literal(member.phone),
         )
         if not self._own(member):
             name = self.organization_names.get(member.organization_id, "another organization")
             line.append("\n    ")
             line.append_text(literal(name, "italic"))
-            line.append(" · inviting organization's contact, stays on the team", "italic")
+            line.append(" · the inviting partner's contact", "italic")
         return line
 
     def compose_fields(self) -> Iterable[Widget]:
-        yield Label("On the team", classes="field-label")
-        yield TeamList(self.members, [self._prompt(m) for m in self.members])
-        yield Static(
-            "x or delete removes the highlighted person of your organization.",
-            classes="field-hint",
+        yield TeamField(
+            "On the team",
+            TeamList(self.members, [self._prompt(m) for m in self.members]),
+            "team",
+            hint="x or delete removes the highlighted person of your organization.",
         )
-        yield Static("", id="team-error", classes="field-error")
         yield Label("Add a person", classes="team-add-title")
         yield Field("First name", Input(max_length=200), "first_name")
         yield Field("Last name", Input(max_length=200), "last_name")
         yield Field("Phone", Input(placeholder="e.g. +1 206 555 0100"), "phone")
         yield Field("Email", Input(placeholder="name@example.com"), "email")
 
-    def on_mount(self) -> None:
-        super().on_mount()
-        self._show_team_error(None)
-        self.query_one(TeamList).focus()
+    def values(self) -> dict[str, Any]:
+        return {key: value for key, value in super().values().items() if key != "team"}
 
     def _show_team_error(self, message: Text | str | None) -> None:
-        error = self.query_one("#team-error", Static)
-        error.update(message or "")
-        error.display = bool(message)
+        self.query_one(TeamField).show_error(message)
 
     @on(TeamList.RemoveRequested)
     def _remove(self, event: TeamList.RemoveRequested) -> None:
