@@ -447,7 +447,7 @@ class DealScreen(Screen[None]):
 
         view, (db, user), version = self._require_view(), self._db_user, self._version()
         self._open(
-            AcceptDialog(view.referral, user),
+            AcceptDialog(view.referral, user, today=db.clock.now().date()),
             lambda form: self.run_service(
                 lambda: services.accept(db, user, view.referral.id, form, version),
                 "Accepted: the deal is yours to work, and the sender has been told.",

@@ -41,7 +41,7 @@ class Field(Vertical):
         yield self.control
         if self.hint:
             yield Static(self.hint, classes="field-hint")
-        yield Static("", classes="field-error")
+        yield Static("", classes="field-error", markup=False)
 
     def show_error(self, message: str | None) -> None:
         error = self.query_one(".field-error", Static)
@@ -81,7 +81,7 @@ class FormDialog(ModalScreen[T | None], Generic[T]):
                 yield Static(self.warning, classes="dialog-warning")
             with VerticalScroll(classes="dialog-body"):
                 yield from self.compose_fields()
-            yield Static("", classes="dialog-error")
+            yield Static("", classes="dialog-error", markup=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button(self.save_label, variant="primary", id="save")
                 yield Button("Cancel", id="cancel")

@@ -10,11 +10,12 @@ The sender's contacts are shown read-only: accepting keeps them on the team.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 from typing import Any, ClassVar
 
 from pydantic import ValidationError
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.widget import Widget
@@ -25,6 +26,7 @@ from cosell_tui.domain.errors import InvalidInput
 from cosell_tui.domain.models import AcceptForm, Referral, TeamMemberForm, User
 from cosell_tui.domain.validation import FORM_FIELD, field_messages
 from cosell_tui.screens.dialog import Field, FormDialog
+from cosell_tui.screens.dialogs.close import focus_first_invalid
 from cosell_tui.widgets.text import literal
 
 MEMBER_FIELDS = ("first_name", "last_name", "phone", "email")
@@ -36,6 +38,7 @@ MEMBER_LABELS = {
 }
 NEW = "new."  # prefix of the sub-form's field keys: "new.email" is the new member's email
 EMPTY_TEAM = "No one yet: add at least one member below."
+PAST_CLOSE_DATE = "Choose today or a later date."  # the service's words (services.accept)
 
 Member = dict[str, str]
 
@@ -56,7 +59,7 @@ def _who(member: Member, index: int) -> str:
     return name or member.get("email", "") or f"Member {index + 1}"
 
 
-class TeamList(OptionList):
+class AcceptTeamList(OptionList):
     """Your organization's people on the deal; the dialog keeps the list of members."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -85,9 +88,9 @@ class TeamField(Field):
     def __init__(self, members: list[Member]) -> None:
         super().__init__(
             "Your team",
-            TeamList(id="team-list"),
+            AcceptTeamList(id="team-list"),
             "team",
-            hint="delete/x removes the highlighted person · enter moves them below to correct",
+            hint="delete/x: remove the highlighted person · enter: correct them below",
         )
         self.members = list(members)
 
@@ -95,8 +98,8 @@ class TeamField(Field):
         self.refresh_list()
 
     @property
-    def team_list(self) -> TeamList:
-        assert isinstance(self.control, TeamList)
+    def team_list(self) -> AcceptTeamList:
+        assert isinstance(self.control, AcceptTeamList)
         return self.control
 
     def refresh_list(self, highlight: int | None = None) -> None:
@@ -106,11 +109,18 @@ class TeamField(Field):
             options.add_option(Option(EMPTY_TEAM, disabled=True))
             return
         options.add_options(Option(member_line(member)) for member in self.members)
-        if highlight is not None:
-            options.highlighted = max(0, min(highlight, len(self.members) - 1))
+        # Always a highlighted person, so delete and enter act at once when the list is reached.
+        options.highlighted = max(0, min(highlight or 0, len(self.members) - 1))
 
     def value(self) -> list[Member]:
         return [dict(member) for member in self.members]
+
+    def show_error(self, message: str | None) -> None:
+        """As Field's, but the message names people, so it is shown literally (R-Q-1)."""
+        error = self.query_one(".field-error", Static)
+        error.update(Text(message or ""))
+        error.display = bool(message)
+        self.set_class(bool(message), "-invalid")
 
 
 class AcceptDialog(FormDialog[AcceptForm]):
@@ -124,10 +134,13 @@ class AcceptDialog(FormDialog[AcceptForm]):
         referral: Referral,
         me: User,
         team_default: list[TeamMemberForm] | None = None,
+        *,
+        today: date | None = None,
     ) -> None:
         super().__init__()
         self.referral = referral
         self.me = me
+        self.today = today  # when given, a past close date is refused here, as the service does
         if team_default:
             self.initial_team = [
                 {key: getattr(member, key) for key in MEMBER_FIELDS} for member in team_default
@@ -136,6 +149,21 @@ class AcceptDialog(FormDialog[AcceptForm]):
             self.initial_team = [{key: getattr(me, key) for key in MEMBER_FIELDS}]
 
     # --- layout -----------------------------------------------------------------------------
+
+    BODY_AT_80X24 = 16  # the shared dialog body height, which just fits 24 rows
+    CHROME = 8  # border, title and buttons around the body
+
+    def on_mount(self) -> None:
+        # FormDialog's own on_mount runs too (Textual calls each class's handler in the MRO).
+        self._fit_body(self.app.size.height)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._fit_body(event.size.height)
+
+    def _fit_body(self, rows: int) -> None:
+        """The form is long: on a taller terminal show more of it than the shared 16 rows."""
+        body = self.query_one(".dialog-body")
+        body.styles.max_height = max(self.BODY_AT_80X24, rows - self.CHROME)
 
     def compose_fields(self) -> Iterable[Widget]:
         ref = self.referral
@@ -158,6 +186,7 @@ class AcceptDialog(FormDialog[AcceptForm]):
                 "campaign_id",
             )
         yield TeamField(self.initial_team)
+        yield from self._sender_contacts()
         yield Label("Add a team member", classes="field-label new-member-title")
         with Horizontal(classes="field-row"):
             yield Field("First name", Input(id="new-first-name"), f"{NEW}first_name")
@@ -167,7 +196,6 @@ class AcceptDialog(FormDialog[AcceptForm]):
             yield Field("Email", Input(id="new-email"), f"{NEW}email")
         with Horizontal(classes="new-member-buttons"):
             yield Button("Add member", id="add-member")
-        yield from self._sender_contacts()
 
     def _sender_contacts(self) -> Iterable[Widget]:
         ref = self.referral
@@ -255,8 +283,8 @@ class AcceptDialog(FormDialog[AcceptForm]):
             event.stop()
             self.action_add_member()
 
-    @on(TeamList.RemoveRequested)
-    def _remove(self, event: TeamList.RemoveRequested) -> None:
+    @on(AcceptTeamList.RemoveRequested)
+    def _remove(self, event: AcceptTeamList.RemoveRequested) -> None:
         team = self.team_field
         del team.members[event.option_index]
         team.refresh_list(highlight=event.option_index)
@@ -279,6 +307,12 @@ class AcceptDialog(FormDialog[AcceptForm]):
 
     # --- the result -----------------------------------------------------------------------------
 
+    def check(self) -> AcceptForm | None:
+        result = super().check()
+        if result is None:
+            focus_first_invalid(self)
+        return result
+
     def build(self, values: dict[str, Any]) -> AcceptForm:
         pending = {key: values.pop(f"{NEW}{key}") for key in MEMBER_FIELDS}
         listed: list[Member] = values.pop("team")
@@ -286,12 +320,29 @@ class AcceptDialog(FormDialog[AcceptForm]):
         started = any(str(value).strip() for value in pending.values())
         if started:
             team.append(pending)
+        messages: dict[str, str] = {}
         try:
-            return AcceptForm.model_validate({**values, "team": team})
+            form = AcceptForm.model_validate({**values, "team": team})
         except ValidationError as problem:
             messages = field_messages(problem)
+        else:
+            if not self._past(form.close_date):
+                return form
+        if "close_date" not in messages and self._past(values.get("close_date")):
+            messages["close_date"] = PAST_CLOSE_DATE
         placed = self._place(messages, listed, pending if started else None)
         raise InvalidInput("Please correct the form.", placed)
+
+    def _past(self, value: object) -> bool:
+        """Whether `value` (a date or its text) is before `today` (the service refuses it)."""
+        if self.today is None:
+            return False
+        if isinstance(value, str):
+            try:
+                value = date.fromisoformat(value.strip())
+            except ValueError:
+                return False
+        return isinstance(value, date) and value < self.today
 
     @staticmethod
     def _place(
