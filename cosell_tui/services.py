@@ -183,6 +183,24 @@ def _set(
     return True
 
 
+def _set_terms(
+    session: Session, now: datetime, user: User, row: ReferralRow, form: AcceptForm | EditForm
+) -> bool:
+    """The fields a party sets on accepting and edits later (R-LIFE-3, R-LIFE-6); logs each."""
+    changed = False
+    for name, value in (
+        ("name", form.name),
+        ("value_cents", queries.cents(form.value)),
+        ("currency", form.currency),
+        ("close_date", form.close_date),
+        ("notes", form.notes),
+        ("crm_id", form.crm_id),
+        ("campaign_id", form.campaign_id),
+    ):
+        changed |= _set(session, now, user, row, name, value)
+    return changed
+
+
 def _notify(
     session: Session,
     now: datetime,
@@ -850,16 +868,7 @@ def accept(
         lifecycle.require_status(current.status, Status.RECEIVED, "accept it")
         _check_not_expired(row, now)
         _check_close_date(form.close_date, now.date())
-        for name, value in (
-            ("name", form.name),
-            ("value_cents", queries.cents(form.value)),
-            ("currency", form.currency),
-            ("close_date", form.close_date),
-            ("notes", form.notes),
-            ("crm_id", form.crm_id),
-            ("campaign_id", form.campaign_id),
-        ):
-            _set(session, now, user, row, name, value)
+        _set_terms(session, now, user, row, form)
         old_team = sorted(m.email for m in row.team if m.organization_id == row.organization_id)
         new_team = sorted(m.email for m in form.team)
         if old_team != new_team:
@@ -972,18 +981,7 @@ def edit(
         lifecycle.require_status(current.status, Status.ACCEPTED, "edit it")
         if form.close_date != row.close_date:
             _check_close_date(form.close_date, now.date())
-        changed = False
-        for name, value in (
-            ("name", form.name),
-            ("value_cents", queries.cents(form.value)),
-            ("currency", form.currency),
-            ("close_date", form.close_date),
-            ("notes", form.notes),
-            ("crm_id", form.crm_id),
-            ("campaign_id", form.campaign_id),
-        ):
-            changed |= _set(session, now, user, row, name, value)
-        if changed:
+        if _set_terms(session, now, user, row, form):
             _bump(row)
         session.flush()
         return queries.referral(session, row.id)
