@@ -98,14 +98,23 @@ class DealList(ScrollView, can_focus=True):
     }
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("down", "cursor_down", "Down", show=False, id="list.down"),
-        Binding("j", "cursor_down", "Down", show=False, id="list.down_vim"),
-        Binding("up", "cursor_up", "Up", show=False, id="list.up"),
-        Binding("k", "cursor_up", "Up", show=False, id="list.up_vim"),
-        Binding("pagedown", "page_down", "Page down", show=False, id="list.page_down"),
-        Binding("pageup", "page_up", "Page up", show=False, id="list.page_up"),
-        Binding("g,home", "first", "First", show=False, id="list.first"),
-        Binding("G,end", "last", "Last", show=False, id="list.last"),
+        Binding("down", "cursor_down", "Down", show=False, id="list.down", tooltip="Next deal"),
+        Binding("j", "cursor_down", "Down", show=False, id="list.down_vim", tooltip="Next deal"),
+        Binding("up", "cursor_up", "Up", show=False, id="list.up", tooltip="Previous deal"),
+        Binding("k", "cursor_up", "Up", show=False, id="list.up_vim", tooltip="Previous deal"),
+        Binding(
+            "pagedown",
+            "page_down",
+            "Page down",
+            show=False,
+            id="list.page_down",
+            tooltip="A page on",
+        ),
+        Binding(
+            "pageup", "page_up", "Page up", show=False, id="list.page_up", tooltip="A page back"
+        ),
+        Binding("g,home", "first", "First", show=False, id="list.first", tooltip="The first deal"),
+        Binding("G,end", "last", "Last", show=False, id="list.last", tooltip="The last deal"),
         Binding("enter", "open", "Open", id="list.open", tooltip="Open the deal under the cursor"),
     ]
 
