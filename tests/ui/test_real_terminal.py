@@ -101,6 +101,13 @@ def test_open_switch_filter_open_act_and_quit(terminal: Terminal, demo_db: Datab
             (COHO,),
         ).fetchone()
     assert hearts == (1,)
+    terminal.keys("s")  # mark the next sales stage: Developed
+    terminal.wait_for(lambda s: "Developed 40%" in s and "Qualified 20%" in s, "the stages")
+    terminal.keys("Enter")
+    terminal.wait_for(lambda s: "▶ Developed 40%" in s, "the deal at Developed")
+    with sqlite3.connect(demo_db.path) as connection:
+        stage = connection.execute("SELECT stage FROM referrals WHERE name = ?", (COHO,)).fetchone()
+    assert stage == ("developed",)
     terminal.keys("Escape")
     terminal.wait_for(lambda s: "Filter" in s or "Sort" in s, "the list again")
     terminal.keys("Escape", "q")
