@@ -37,14 +37,23 @@ class FilterInput(Input):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "clear_filter", "Clear", id="filter.clear", tooltip="Clear the filter"),
+        Binding("enter", "keep_filter", "Keep", id="filter.keep", tooltip="Back to the list"),
     ]
 
     class Cleared(Message):
         """The user cleared the filter."""
 
+    class Kept(Message):
+        """The user went back to the list, keeping the filter."""
+
     def action_clear_filter(self) -> None:
         self.value = ""
+        self.blur()  # at once: keys typed right after go to the screen, not into the field
         self.post_message(self.Cleared())
+
+    def action_keep_filter(self) -> None:
+        self.blur()
+        self.post_message(self.Kept())
 
 
 class StatusBar(Horizontal):
@@ -167,7 +176,7 @@ class MainScreen(Screen[None]):
             return
         self._apply(self.queries[self.tab].with_(search=event.value))
 
-    @on(Input.Submitted, "#filter")
+    @on(FilterInput.Kept)
     def _filter_done(self) -> None:
         self.current_list.focus()
         self._show_filter()

@@ -339,7 +339,7 @@ class DealList(ScrollView, can_focus=True):
         return segments
 
     def render_line(self, y: int) -> Strip:
-        width = self.size.width
+        width = self.scrollable_content_region.width  # without the scrollbar
         widths = self._widths(width)
         base = self.rich_style
         if y == 0:
