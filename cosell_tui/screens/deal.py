@@ -460,7 +460,7 @@ class DealScreen(Screen[None]):
         view, (db, user), version = self._require_view(), self._db_user, self._version()
         location = view.locations.get(view.referral.location_id, "?")
         self._open(
-            EditDialog(view.referral, location),
+            EditDialog(view.referral, location, today=db.clock.now().date()),
             lambda form: self.run_service(
                 lambda: services.edit(db, user, view.referral.id, form, version), "Saved."
             ),
@@ -668,7 +668,11 @@ class DealScreen(Screen[None]):
             )
 
         dialog = InvitePartnersDialog(
-            view.referral, view.partner_candidates, view.catalog, own_team
+            view.referral,
+            view.partner_candidates,
+            view.catalog,
+            own_team,
+            today=db.clock.now().date(),
         )
         self._open(dialog, send)
 

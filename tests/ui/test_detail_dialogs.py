@@ -750,3 +750,16 @@ async def test_an_optional_choice_left_blank_is_saved_as_nothing() -> None:
         assert app.screen.query_one(Select).value is Select.NULL
         await save(pilot)
     assert app.results == [_SizeForm(size=None)]
+
+
+async def test_edit_refuses_a_new_close_date_in_the_past_inside_the_dialog() -> None:
+    """R-UI-5: the dialog refuses it before closing, so nothing typed is lost."""
+    app = DialogHarness(EditDialog(make_referral(), "Seattle, US", today=date(2026, 11, 27)))
+    async with app.run_test(size=(80, 24)) as pilot:
+        control(app, "close_date").value = "2026-11-01"
+        await save(pilot)
+        assert app.results == []
+        assert "today or a later date" in error(app, "close_date")
+        control(app, "close_date").value = "2026-12-01"
+        await save(pilot)
+    assert len(app.results) == 1 and app.results[0].close_date == date(2026, 12, 1)

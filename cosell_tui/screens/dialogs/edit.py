@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 from typing import Any
 
 from rich.text import Text
 from textual.widget import Widget
 from textual.widgets import Input, Static, TextArea
 
+from cosell_tui.domain.errors import InvalidInput
 from cosell_tui.domain.models import EditForm, Referral
 from cosell_tui.screens.dialog import Field, FormDialog
 from cosell_tui.widgets.text import literal
@@ -22,10 +24,13 @@ class EditDialog(FormDialog[EditForm]):
     title_text = "Edit this deal"
     save_label = "Save"
 
-    def __init__(self, referral: Referral, location_label: str) -> None:
+    def __init__(
+        self, referral: Referral, location_label: str, *, today: date | None = None
+    ) -> None:
         super().__init__()
         self.referral = referral
         self.location_label = location_label
+        self.today = today  # when given, a new close date in the past is refused here
 
     def compose_fields(self) -> Iterable[Widget]:
         deal = self.referral
@@ -67,4 +72,10 @@ class EditDialog(FormDialog[EditForm]):
         )
 
     def build(self, values: dict[str, Any]) -> EditForm:
-        return EditForm.model_validate(values)
+        form = EditForm.model_validate(values)
+        moved = form.close_date != self.referral.close_date
+        if self.today is not None and moved and form.close_date < self.today:
+            raise InvalidInput(
+                "The close date is in the past.", {"close_date": "Choose today or a later date."}
+            )
+        return form

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, ClassVar, TypeVar
 
 from pydantic import ValidationError
@@ -43,6 +44,7 @@ VENDOR_DECIDES = (
 PICK_HELP = "Choose the help you want from the vendor's sellers."
 CONSENT_NEEDED = "Confirm the customer agreed to share their contact with the vendor."
 PICK_PARTNER = "Choose a partner to invite."
+PAST_CLOSE_DATE = "Choose today or a later date."  # the service's rule
 
 
 # --- what the party dialogs share ----------------------------------------------------------
@@ -308,9 +310,12 @@ class InvitePartnersDialog(PartyDialog[list[PartnerInviteForm]]):
         partners: Sequence[Organization],
         catalog: Sequence[Solution],
         my_team: Sequence[TeamMemberForm],
+        *,
+        today: date | None = None,
     ) -> None:
         super().__init__()
         self.referral = referral
+        self.today = today  # when given, a past close date is refused here, as the service does
         self.partners = sorted(partners, key=lambda o: o.name.casefold())
         self.catalog = sorted(
             (s for s in catalog if s.kind is not SolutionKind.ASSESSMENT),
@@ -490,6 +495,8 @@ class InvitePartnersDialog(PartyDialog[list[PartnerInviteForm]]):
             form = PartnerInviteForm.model_validate(data)
         except ValidationError as error:
             raise refusal(error, extra, {"team twice": "team"}) from None
+        if self.today is not None and form.close_date < self.today:
+            extra["close_date"] = PAST_CLOSE_DATE
         if extra:
             raise refusal(None, extra)
         return form
