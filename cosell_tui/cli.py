@@ -185,8 +185,9 @@ def cmd_open(args: argparse.Namespace) -> int:
         if interactive():
             from cosell_tui.app import build_app  # noqa: PLC0415
 
-            build_app(db, user).run()
-            return 0
+            app = build_app(db, user)
+            app.run()
+            return app.return_code or 0
         from cosell_tui.store import queries  # noqa: PLC0415
 
         with db.reading() as session:

@@ -41,6 +41,10 @@ class DatabaseSource:
         with self.db.reading() as session:
             return lists.page(session, self.user, query, offset, limit)
 
+    def position(self, query: DealQuery, referral_id: str) -> int | None:
+        with self.db.reading() as session:
+            return lists.position(session, self.user, query, referral_id)
+
     def totals(self, query: DealQuery) -> tuple[int, list[ValueTotal]]:
         """The tab's row count without the filter, and its value per currency with it."""
         with self.db.reading() as session:

@@ -126,11 +126,11 @@ def parties(view: DealView) -> RenderableType:
     table = Table.grid(padding=(0, 2))
     for party in view.parties:
         me = party.referral_id == view.referral.id
-        name = Text(party.organization_name, style="bold" if party.is_vendor else "")
+        name = literal(party.organization_name, "bold" if party.is_vendor else "")
         role = "vendor" if party.is_vendor else "partner"
         if me:
             role += " (you)"
-        table.add_row(name, role, party.location_label, party.status.label)
+        table.add_row(name, Text(role), literal(party.location_label), Text(party.status.label))
     if any(p.is_vendor and p.status is Status.RECEIVED for p in view.parties):
         table.add_row(
             Text("Asking the vendor for help is no guarantee a seller takes part.", "italic"),
@@ -261,6 +261,7 @@ class DealScreen(Screen[None]):
         self.view: DealView | None = None
         self._then = then  # an action to start once the deal is loaded (`a`/`d` on a list row)
         self._register_when_loaded = False
+        self._leave_on_resume = False
 
     @property
     def cosell(self) -> CoSellApp:
@@ -298,7 +299,15 @@ class DealScreen(Screen[None]):
 
     def _gone(self, message: str) -> None:
         self.notify(message, severity="error")
-        self.dismiss(None)
+        if self.app.screen is self:
+            self.dismiss(None)
+        else:  # a dialog is on top: leave once it closes, not by popping the dialog
+            self._leave_on_resume = True
+
+    def on_screen_resume(self) -> None:
+        if self._leave_on_resume:
+            self._leave_on_resume = False
+            self.dismiss(None)
 
     def show(self, view: DealView) -> None:
         self.view = view

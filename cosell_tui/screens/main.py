@@ -19,7 +19,7 @@ from cosell_tui.domain.models import ValueTotal
 from cosell_tui.screens.sort import SortDialog
 from cosell_tui.store.lists import DealQuery, SortKey, Tab
 from cosell_tui.widgets.deal_list import DealList
-from cosell_tui.widgets.text import money
+from cosell_tui.widgets.text import literal, money
 
 if TYPE_CHECKING:
     from cosell_tui.app import CoSellApp
@@ -125,7 +125,8 @@ class MainScreen(Screen[None]):
 
     def on_mount(self) -> None:
         user = self.cosell.user
-        self.query_one("#who", Static).update(f"{user.full_name} · {self.cosell.organization.name}")
+        who = f"{user.full_name} · {self.cosell.organization.name}"
+        self.query_one("#who", Static).update(literal(who))
         self.query_one("#filter", Input).display = False
         self.current_list.focus()
         self.refresh_unread()
@@ -230,9 +231,7 @@ class MainScreen(Screen[None]):
             if deal_list.deal_query.tab is Tab.FAVORITES:
                 deal_list.reload()
             else:
-                row = deal_list.current
-                if row is not None and row.id == referral_id:
-                    deal_list.replace_row(row.model_copy(update={"favorite": favorite}))
+                deal_list.set_favorite(referral_id, favorite)
 
     # --- opening deals -----------------------------------------------------------------------
 
@@ -261,7 +260,10 @@ class MainScreen(Screen[None]):
         from cosell_tui.screens.deal import DealScreen  # noqa: PLC0415
 
         def closed(_: object) -> None:
-            self.current_list.reload(keep=referral_id)
+            # anything may have changed there, a favorite included: every list reads afresh
+            for deal_list in self.query(DealList):
+                keep = referral_id if deal_list is self.current_list else None
+                deal_list.reload(keep=keep)
             self.refresh_totals()
 
         self.app.push_screen(DealScreen(referral_id, then=then), closed)
@@ -277,14 +279,18 @@ class MainScreen(Screen[None]):
         if event.deal_list.deal_query.tab is self.tab:
             self.refresh_totals()
 
-    @work(thread=True, group="totals", exclusive=True, exit_on_error=False)
     def refresh_totals(self) -> None:
-        query = self.queries[self.tab]
-        unfiltered, totals = self.cosell.source.totals(query)
-        shown = self.current_list.total
-        self.app.call_from_thread(self._show_totals, shown, unfiltered, totals)
+        self._load_totals(self.queries[self.tab])
 
-    def _show_totals(self, shown: int | None, unfiltered: int, totals: list[ValueTotal]) -> None:
+    @work(thread=True, group="totals", exclusive=True, exit_on_error=False)
+    def _load_totals(self, query: DealQuery) -> None:
+        unfiltered, totals = self.cosell.source.totals(query)
+        self.app.call_from_thread(self._show_totals, query, unfiltered, totals)
+
+    def _show_totals(self, query: DealQuery, unfiltered: int, totals: list[ValueTotal]) -> None:
+        if query != self.queries[self.tab]:
+            return  # another tab or filter is showing by now
+        shown = self.current_list.total
         rows = f"{shown if shown is not None else '…'}/{unfiltered}"
         self.query_one("#rows", Static).update(rows)
         parts = [

@@ -197,13 +197,18 @@ def page(
 
 def position(session: Session, viewer: User, query: DealQuery, referral_id: str) -> int | None:
     """Where a deal sits in the list (to keep the cursor on it after a reload), or None."""
-    ids = session.scalars(
-        _joined(select(ReferralRow.id)).where(*_where(viewer, query)).order_by(*_order(query))
+    ranked = (
+        _joined(
+            select(
+                ReferralRow.id.label("rid"),
+                func.row_number().over(order_by=_order(query)).label("n"),
+            )
+        )
+        .where(*_where(viewer, query))
+        .subquery()
     )
-    for index, rid in enumerate(ids):
-        if rid == referral_id:
-            return index
-    return None
+    found = session.scalar(select(ranked.c.n).where(ranked.c.rid == referral_id))
+    return None if found is None else int(found) - 1
 
 
 def totals(session: Session, viewer: User, query: DealQuery) -> list[ValueTotal]:

@@ -40,6 +40,8 @@ class DealSource(Protocol):
 
     def page(self, query: DealQuery, offset: int, limit: int) -> list[DealRow]: ...
 
+    def position(self, query: DealQuery, referral_id: str) -> int | None: ...
+
     def today(self) -> date: ...
 
     def now(self) -> datetime: ...
@@ -165,29 +167,28 @@ class DealList(ScrollView, can_focus=True):
         if query is not None:
             self.deal_query = query
             self.columns = columns_for(query.tab)
+        kept = keep if keep is not None else (row.id if (row := self.current) else None)
         self._generation += 1
         self._pages.clear()
         self._pending.clear()
-        self._keep = keep if keep is not None else (row.id if (row := self.current) else None)
-        self._count(self._generation, self.deal_query)
+        self._count(self._generation, self.deal_query, kept)
 
     @work(thread=True, group="deal-list-count", exclusive=True, exit_on_error=False)
-    def _count(self, generation: int, query: DealQuery) -> None:
+    def _count(self, generation: int, query: DealQuery, keep: str | None) -> None:
         total = self.source.count(query)
-        first = self.source.page(query, 0, PAGE) if total else []
-        self.app.call_from_thread(self._counted, generation, total, first)
+        where = self.source.position(query, keep) if keep is not None and total else None
+        number = (where or 0) // PAGE
+        rows = self.source.page(query, number * PAGE, PAGE) if total else []
+        self.app.call_from_thread(self._counted, generation, total, number, rows, where or 0)
 
-    def _counted(self, generation: int, total: int, first: list[DealRow]) -> None:
+    def _counted(
+        self, generation: int, total: int, number: int, rows: list[DealRow], cursor: int
+    ) -> None:
         if generation != self._generation:
             return
-        self._pages[0] = first
+        self._pages[number] = rows
         self.total = total
         self.virtual_size = Size(self.size.width, total + 1)
-        keep = self._keep
-        self._keep = None
-        cursor = 0
-        if keep is not None:
-            cursor = next((i for i, row in enumerate(first) if row.id == keep), 0)
         self.cursor = min(cursor, max(total - 1, 0))
         self.scroll_to(y=0 if cursor < self._visible_rows() else cursor, animate=False)
         self.refresh()
@@ -211,7 +212,11 @@ class DealList(ScrollView, can_focus=True):
 
     @work(thread=True, group="deal-list-pages", exit_on_error=False)
     def _load_page(self, generation: int, query: DealQuery, number: int) -> None:
-        rows = self.source.page(query, number * PAGE, PAGE)
+        try:
+            rows = self.source.page(query, number * PAGE, PAGE)
+        except BaseException:
+            self.app.call_from_thread(self._pending.discard, number)  # asked again when drawn
+            raise
         self.app.call_from_thread(self._page_loaded, generation, number, rows)
 
     def _page_loaded(self, generation: int, number: int, rows: list[DealRow]) -> None:
@@ -234,12 +239,12 @@ class DealList(ScrollView, can_focus=True):
         offset = self.cursor - number * PAGE
         return rows[offset] if rows is not None and offset < len(rows) else None
 
-    def replace_row(self, row: DealRow) -> None:
-        """Show a changed deal at once (e.g. its heart) without reloading the list."""
+    def set_favorite(self, referral_id: str, favorite: bool) -> None:
+        """Show a changed heart at once, wherever the deal is, without reloading the list."""
         for rows in self._pages.values():
             for i, old in enumerate(rows):
-                if old.id == row.id:
-                    rows[i] = row
+                if old.id == referral_id:
+                    rows[i] = old.model_copy(update={"favorite": favorite})
         self.refresh()
 
     # --- cursor and keys ------------------------------------------------------------------

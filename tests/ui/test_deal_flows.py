@@ -166,3 +166,38 @@ async def test_deal_text_is_shown_literally(demo_db: Database, people: dict[str,
         await settle(app, pilot)
         screen = app.export_screenshot()
     assert "[bold]x[/] and \\x1b[31mred" in screen.replace("&#160;", " ")
+
+
+async def test_markup_in_names_and_cities_is_shown_not_parsed(
+    demo_db: Database, people: dict[str, User]
+) -> None:
+    # R-Q-1: a user's or a location's name holding markup neither crashes nor styles anything
+    import sqlite3
+
+    assert demo_db.path is not None
+    with sqlite3.connect(demo_db.path) as connection:
+        connection.execute("UPDATE users SET last_name = 'Whit[/]field' WHERE first_name = 'Dana'")
+        connection.execute("UPDATE locations SET city = 'Seattle [/x]' WHERE city = 'Seattle'")
+    dana = people["Dana"].model_copy(update={"last_name": "Whit[/]field"})
+    async with running(demo_db, dana, size=(120, 40)) as (app, pilot):
+        assert "Whit[/]field" in app.export_screenshot()
+        await pilot.press("2")
+        await settle(app, pilot)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, DealScreen)
+        assert "Seattle [/x]" in app.export_screenshot().replace("&#160;", " ")
+
+
+async def test_the_cursor_stays_on_its_deal_when_the_list_reloads(
+    demo_db: Database, people: dict[str, User]
+) -> None:
+    # R-UI-1: a reload (the sweep, a favorite, coming back from a deal) keeps the user's place
+    async with running(demo_db, people["Dana"]) as (app, pilot):
+        await pilot.press("2", "down", "down", "down")
+        await settle(app, pilot)
+        before = current(app).current
+        assert before is not None and current(app).cursor == 3
+        current(app).reload()
+        await settle(app, pilot)
+        assert current(app).current is not None and current(app).current.id == before.id  # type: ignore[union-attr]
