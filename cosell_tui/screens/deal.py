@@ -186,6 +186,12 @@ def activity(view: DealView) -> RenderableType:
     return text
 
 
+def _freshness(view: DealView) -> tuple[int, int, int]:
+    """Versions and logs only grow, so a later read never compares lower."""
+    registration = view.registration.version if view.registration else 0
+    return (view.referral.version, registration, len(view.activity) + len(view.comments))
+
+
 class Section(Static):
     """A titled block of the deal screen."""
 
@@ -310,6 +316,8 @@ class DealScreen(Screen[None]):
             self.dismiss(None)
 
     def show(self, view: DealView) -> None:
+        if self.view is not None and _freshness(view) < _freshness(self.view):
+            return  # a slower, older read finished last: keep the newer one
         self.view = view
         self.query_one("#deal-title", Static).update(title(view))
         slot = self.query_one("#lifecycle-slot")
