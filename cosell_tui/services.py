@@ -297,10 +297,6 @@ def _refresh_deal_type(
     return derived
 
 
-def _all_users(session: Session) -> list[User]:
-    return queries.users(session)
-
-
 def _sender_team(session: Session, row: ReferralRow) -> tuple[list[User], ReferralRow | None]:
     """R-NOTE-2: the inviting party's team and referral, found through the invitation."""
     if row.invitation is None or row.invitation.from_referral_id is None:

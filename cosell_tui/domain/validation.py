@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
 from email_validator import EmailNotValidError, validate_email
-from pydantic import AfterValidator, BeforeValidator, ValidationError
+from pydantic import BeforeValidator, ValidationError
 
 from cosell_tui.domain.codes import COUNTRIES, CURRENCIES
 from cosell_tui.domain.errors import InvalidInput
@@ -183,13 +183,6 @@ Country = Annotated[str, BeforeValidator(_country)]
 Amount = Annotated[Decimal, BeforeValidator(_amount)]
 CalendarDate = Annotated[date, BeforeValidator(_date)]
 PartnerId = Annotated[str | None, BeforeValidator(_mpn_id)]
-
-
-def _not_blank(value: str) -> str:
-    return value
-
-
-Identifier = Annotated[str, AfterValidator(_not_blank)]
 
 
 def field_messages(error: ValidationError) -> dict[str, str]:

@@ -233,8 +233,3 @@ def totals(session: Session, viewer: User, query: DealQuery) -> list[ValueTotal]
         )
         for currency, total, weighted in session.execute(statement)
     ]
-
-
-def unfiltered_count(session: Session, viewer: User, query: DealQuery) -> int:
-    """How many rows the tab would show without the filter text."""
-    return count(session, viewer, query.with_(search=""))
