@@ -5,13 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from cosell_tui import services
 from cosell_tui.domain import rights
 from cosell_tui.domain.errors import NotFound
 from cosell_tui.domain.models import (
     ActivityEntry,
     Comment,
+    Company,
     DealRow,
     Engagement,
+    NewDealForm,
     Organization,
     Party,
     Referral,
@@ -21,7 +24,8 @@ from cosell_tui.domain.models import (
     ValueTotal,
 )
 from cosell_tui.domain.parties import InviteOptions, PartyState, invite_options
-from cosell_tui.store import lists, queries
+from cosell_tui.domain.wizard import Draft
+from cosell_tui.store import directory, lists, queries
 from cosell_tui.store.database import Database
 from cosell_tui.store.lists import DealQuery
 
@@ -136,3 +140,51 @@ def load_deal(db: Database, user: User, referral_id: str) -> DealView:
                 parties=[PartyState(p.organization_id, p.is_vendor, p.status) for p in parties],
             ),
         )
+
+
+class WizardSource:
+    """The creation wizard's reads and writes (R-UI-4, R-Q-2); call from worker threads."""
+
+    def __init__(self, db: Database, user: User) -> None:
+        self.db = db
+        self.user = user
+
+    def today(self) -> date:
+        return self.db.clock.now().date()
+
+    def cities(self, country: str) -> list[str]:
+        """The directory's cities in a country, sorted, each once (case-insensitively)."""
+        with self.db.reading() as session:
+            return directory.cities(session, country)
+
+    def find_companies(self, country: str, city: str, text: str, limit: int = 20) -> list[Company]:
+        """Directory companies whose name contains `text` (case-insensitive), in that place."""
+        with self.db.reading() as session:
+            return directory.find_companies(session, country, city, text, limit)
+
+    def company_with_duns(self, duns: str) -> Company | None:
+        with self.db.reading() as session:
+            return directory.company_by_duns(session, duns)
+
+    def open_duplicates(self, company_id: int | None, solution_ids: list[int]) -> list[Referral]:
+        """The organization's open deals for this customer sharing one of these solutions."""
+        if company_id is None:
+            return []
+        with self.db.reading() as session:
+            return directory.open_duplicates(
+                session, self.user.organization_id, company_id, solution_ids
+            )
+
+    def load_draft(self) -> Draft | None:
+        with self.db.reading() as session:
+            return directory.draft(session, self.user.id)
+
+    def save_draft(self, draft: Draft) -> None:
+        services.save_draft(self.db, self.user, draft)
+
+    def discard_draft(self) -> None:
+        services.discard_draft(self.db, self.user)
+
+    def create(self, form: NewDealForm) -> Referral:
+        """Create the deal (and remove the user's draft, in the same transaction)."""
+        return services.create_deal(self.db, self.user, form)

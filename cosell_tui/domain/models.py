@@ -352,7 +352,8 @@ class PartnerInviteForm(Form):
 class NewDealForm(Form):
     """Everything the creation wizard collects (R-UI-4); one service call creates it all."""
 
-    company_id: int
+    company_id: int | None = None  # a directory company, or
+    new_company: NewCompanyForm | None = None  # one added to the directory with the deal
     contact: CustomerContact | None = None
     contact_consent: bool = False
     details: DealDetailsForm
@@ -364,6 +365,8 @@ class NewDealForm(Form):
 
     @model_validator(mode="after")
     def _checks(self) -> Self:
+        if (self.company_id is None) == (self.new_company is None):
+            raise ValueError("Choose the customer from the directory, or add a new company.")
         _unique_team(self.team)
         if len(set(self.solution_ids)) != len(self.solution_ids):
             raise ValueError("A solution is listed twice; choose each solution once.")
