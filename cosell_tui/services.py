@@ -57,6 +57,7 @@ from cosell_tui.domain.models import (
     User,
     WonForm,
 )
+from cosell_tui.domain.wizard import Draft
 from cosell_tui.store import queries
 from cosell_tui.store.database import Database
 from cosell_tui.store.guards import guard_message
@@ -64,6 +65,7 @@ from cosell_tui.store.schema import (
     ActivityRow,
     CommentRow,
     CompanyRow,
+    DraftRow,
     EngagementRow,
     FavoriteRow,
     InvitationRow,
@@ -398,23 +400,72 @@ def initialize(db: Database, form: OrganizationSetupForm) -> User:
         return queries.to_user(admin)
 
 
+def _insert_company(session: Session, form: NewCompanyForm, field_prefix: str = "") -> int:
+    """Add a customer to the directory; a known D-U-N-S number is refused (R-ORG-3).
+
+    `field_prefix` names where the form sits in a larger one ("new_company." in the wizard's),
+    so the refusal lands under the right field.
+    """
+    if form.duns is not None:
+        clash = session.scalars(select(CompanyRow).where(CompanyRow.duns == form.duns)).first()
+        if clash is not None:
+            raise InvalidInput(
+                f"D-U-N-S {form.duns} is already {clash.name}, {clash.city}; pick that "
+                "company instead.",
+                {f"{field_prefix}duns": "This D-U-N-S number is already in the directory."},
+            )
+    row = CompanyRow(**form.model_dump(mode="json"))
+    session.add(row)
+    session.flush()
+    return row.id
+
+
 @action
 def add_company(db: Database, actor: User, form: NewCompanyForm) -> int:
     """Add a customer to the directory; a known D-U-N-S number is refused (R-ORG-3)."""
     with db.transaction() as session:
         _actor(session, actor)
-        if form.duns is not None:
-            clash = session.scalars(select(CompanyRow).where(CompanyRow.duns == form.duns)).first()
-            if clash is not None:
-                raise InvalidInput(
-                    f"D-U-N-S {form.duns} is already {clash.name}, {clash.city}; pick that "
-                    "company instead.",
-                    {"duns": "This D-U-N-S number is already in the directory."},
+        return _insert_company(session, form)
+
+
+# --- wizard drafts (R-Q-2) -------------------------------------------------------------------
+
+
+@action
+def save_draft(db: Database, actor: User, draft: Draft) -> None:
+    """Keep the user's half-filled wizard (one draft per user; a new save replaces it)."""
+    now = db.clock.now()
+    with db.transaction() as session:
+        user = _actor(session, actor)
+        data = draft.model_dump_json()
+        customer = draft.customer()[:200]
+        row = session.get(DraftRow, user.id)
+        if row is None:
+            session.add(
+                DraftRow(
+                    user_id=user.id,
+                    data=data,
+                    step=int(draft.step),
+                    customer=customer,
+                    updated_at=now,
                 )
-        row = CompanyRow(**form.model_dump(mode="json"))
-        session.add(row)
-        session.flush()
-        return row.id
+            )
+        else:
+            row.data = data
+            row.step = int(draft.step)
+            row.customer = customer
+            row.updated_at = now
+
+
+def _delete_draft(session: Session, user_id: int) -> None:
+    session.execute(delete(DraftRow).where(DraftRow.user_id == user_id))
+
+
+@action
+def discard_draft(db: Database, actor: User) -> None:
+    """Drop the user's draft; nothing happens when there is none."""
+    with db.transaction() as session:
+        _delete_draft(session, actor.id)
 
 
 # --- creating deals and inviting (§4) -------------------------------------------------------
@@ -688,7 +739,15 @@ def create_deal(db: Database, actor: User, form: NewDealForm) -> Referral:
                 {"details.location_id": "Not one of your organization's locations."},
             )
         _check_close_date(details.close_date, now.date())
-        company = queries.company(session, form.company_id)
+        if form.new_company is not None:
+            company_id = _insert_company(session, form.new_company, "new_company.")
+        elif form.company_id is not None:
+            company_id = queries.company(session, form.company_id).id
+        else:  # NewDealForm's own check makes this unreachable unless it was bypassed
+            raise InvalidInput(
+                "Choose the customer from the directory, or add a new company.",
+                {"company": "Choose the customer."},
+            )
         if is_assessment and (form.partners or form.vendor_help is not HelpType.NONE):
             raise InvalidInput("Solution-assessment deals have no selling step and no invitations.")
         if organization.is_vendor and form.vendor_help is not HelpType.NONE:
@@ -698,7 +757,7 @@ def create_deal(db: Database, actor: User, form: NewDealForm) -> Referral:
 
         engagement = EngagementRow(
             id=db.new_id(),
-            company_id=company.id,
+            company_id=company_id,
             contact_name=form.contact.name if form.contact else None,
             contact_phone=form.contact.phone if form.contact else None,
             contact_email=form.contact.email if form.contact else None,
@@ -753,6 +812,7 @@ def create_deal(db: Database, actor: User, form: NewDealForm) -> Referral:
         if form.partners:
             _invite_partners(session, db, user, row, organization, form.partners)
         _refresh_deal_type(session, now, user, engagement.id)
+        _delete_draft(session, user.id)  # R-Q-2: creating the deal removes the draft
         session.flush()
         return queries.referral(session, row.id)
 

@@ -28,7 +28,7 @@ from cosell_tui.domain.models import (
     Solution,
     TeamMemberForm,
 )
-from cosell_tui.domain.validation import FORM_FIELD, field_messages
+from cosell_tui.domain.validation import FORM_FIELD, field_messages, invalid_input
 
 DRAFT_VERSION = 1
 
@@ -74,7 +74,9 @@ PRIVATE_NOT_REGISTERABLE = (
     "A private deal can never be registered: the incentive-eligible solutions on it earn "
     "nothing unless the vendor is invited."
 )
-MEMBER_NOT_ADDED = "Add this person to the team (ctrl+a) or clear the fields."
+MEMBER_NOT_ADDED = "Add this person to the team (enter or ctrl+t) or clear the fields."
+PARTNER_TWICE = "A partner is invited twice; invite each partner once."
+OWN_ORGANIZATION_INVITED = "Invite other partners; your own organization is already on the deal."
 
 
 class Typed(BaseModel):
@@ -264,9 +266,18 @@ def _details_errors(draft: Draft, rules: Rules) -> dict[str, str]:
         errors["location_id"] = PICK_LOCATION
     if draft.location_id is None:
         errors["location_id"] = PICK_LOCATION
-    if form is not None and form.close_date < rules.today:
+    # checked on its own, so a past date is reported with the other fields' mistakes
+    day = form.close_date if form is not None else _day(draft.close_date)
+    if "close_date" not in errors and day is not None and day < rules.today:
         errors["close_date"] = PAST_CLOSE_DATE
     return errors
+
+
+def _day(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        return None
 
 
 def _team_errors(draft: Draft) -> dict[str, str]:
@@ -279,6 +290,14 @@ def _team_errors(draft: Draft) -> dict[str, str]:
             errors.update(_messages(error, "member."))
     if not draft.team:
         errors["team"] = "Add at least one team member."
+    for added in draft.team:  # a list edited outside the form (a resumed draft) is checked too
+        try:
+            member(added)
+        except ValidationError as error:
+            field, message = next(iter(field_messages(error).items()))
+            who = " ".join(f"{added.first_name} {added.last_name}".split()) or "A team member"
+            errors["team"] = f"{who}: {field.replace('_', ' ')}: {message}"
+            break
     emails = [m.email.strip().lower() for m in draft.team]
     twice = next((e for e in emails if emails.count(e) > 1), None)
     if twice:
@@ -321,6 +340,15 @@ def _selling_errors(draft: Draft, rules: Rules) -> dict[str, str]:
     return {}
 
 
+def _partner_errors(draft: Draft, rules: Rules) -> dict[str, str]:
+    invited = [p.organization_id for p in draft.partners]
+    if rules.organization.id in invited:
+        return {"partners": OWN_ORGANIZATION_INVITED}
+    if len(set(invited)) != len(invited):
+        return {"partners": PARTNER_TWICE}
+    return {}
+
+
 def step_errors(draft: Draft, step: Step, rules: Rules) -> dict[str, str]:
     """Messages by field key for one step; empty when the step may be left by Next."""
     if step is Step.CUSTOMER:
@@ -332,7 +360,9 @@ def step_errors(draft: Draft, step: Step, rules: Rules) -> dict[str, str]:
     if step is Step.SOLUTIONS:
         return _solution_errors(draft, rules)
     if step is Step.SELLING:
-        return {} if rules.is_assessment(draft) else _selling_errors(draft, rules)
+        if rules.is_assessment(draft):
+            return {}
+        return _selling_errors(draft, rules) | _partner_errors(draft, rules)
     return {}
 
 
@@ -378,4 +408,7 @@ def to_form(draft: Draft, rules: Rules) -> NewDealForm:
         "vendor_help": HelpType.NONE if assessment else draft.vendor_help,
         "partners": [] if assessment else list(draft.partners),
     }
-    return NewDealForm.model_validate(data)
+    try:
+        return NewDealForm.model_validate(data)
+    except ValidationError as error:  # the steps check all this; never let it escape raw
+        raise invalid_input(error, "The deal cannot be created yet") from None

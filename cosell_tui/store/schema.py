@@ -337,3 +337,19 @@ class OutboxRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     __table_args__ = (Index("ix_outbox_unsent", sent_at, id),)
+
+
+class DraftRow(Base):
+    """A user's half-filled creation wizard (R-Q-2): the `Draft` as JSON, one per user.
+
+    Not a referral's data, so no R-STORE-1 guard; it goes with its user.
+    """
+
+    __tablename__ = "drafts"
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    data: Mapped[str] = mapped_column(Text)
+    step: Mapped[int] = mapped_column(Integer)
+    customer: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
