@@ -57,7 +57,7 @@ from cosell_tui.domain.models import (
     User,
     WonForm,
 )
-from cosell_tui.domain.wizard import Draft
+from cosell_tui.domain.wizard import SELLER_INVITES, Draft
 from cosell_tui.store import queries
 from cosell_tui.store.database import Database
 from cosell_tui.store.guards import guard_message
@@ -752,6 +752,8 @@ def create_deal(db: Database, actor: User, form: NewDealForm) -> Referral:
             raise InvalidInput("Solution-assessment deals have no selling step and no invitations.")
         if organization.is_vendor and form.vendor_help is not HelpType.NONE:
             raise InvalidInput("You are the vendor: invite partners instead.")
+        if organization.is_vendor and not form.partners:
+            raise InvalidInput(SELLER_INVITES, {"partners": SELLER_INVITES})
         if form.contact_consent and form.contact is None:
             raise InvalidInput("Add the customer contact you have consent to share.")
 

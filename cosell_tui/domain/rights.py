@@ -7,6 +7,7 @@ from cosell_tui.domain.errors import NotAllowed
 from cosell_tui.domain.models import Organization, Referral, User
 
 CREATOR_ROLES = frozenset({Role.PARTNER_ADMIN, Role.REFERRAL_ADMIN, Role.SELLER})
+CANNOT_CREATE = "Referral users cannot create deals; ask a referral or partner admin."
 
 
 def can_view(user: User, referral: Referral) -> bool:
@@ -35,7 +36,7 @@ def require_act(user: User, referral: Referral, doing: str) -> None:
 def check_create(user: User, organization: Organization, assessment: bool) -> None:
     """R-ACL-2: who may create deals, and SA deals only for vetted organizations."""
     if user.role not in CREATOR_ROLES:
-        raise NotAllowed("Referral users cannot create deals; ask a referral or partner admin.")
+        raise NotAllowed(CANNOT_CREATE)
     if assessment and not organization.vetted_for_assessments:
         raise NotAllowed("Only organizations vetted for assessments can create assessment deals.")
 

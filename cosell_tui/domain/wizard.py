@@ -74,6 +74,10 @@ PRIVATE_NOT_REGISTERABLE = (
     "A private deal can never be registered: the incentive-eligible solutions on it earn "
     "nothing unless the vendor is invited."
 )
+SELLER_INVITES = (
+    "Invite at least one partner: the vendor's deals are co-sell opportunities shared with "
+    "partners (a deal without one would be private, and the vendor never sees private deals)."
+)
 MEMBER_NOT_ADDED = "Add this person to the team (enter or ctrl+t) or clear the fields."
 PARTNER_TWICE = "A partner is invited twice; invite each partner once."
 OWN_ORGANIZATION_INVITED = "Invite other partners; your own organization is already on the deal."
@@ -325,10 +329,12 @@ def _solution_errors(draft: Draft, rules: Rules) -> dict[str, str]:
 
 
 def _selling_errors(draft: Draft, rules: Rules) -> dict[str, str]:
+    if rules.organization.is_vendor:
+        if draft.vendor_help is not HelpType.NONE:
+            return {"vendor_help": "You are the vendor: invite partners instead."}
+        return {} if draft.partners else {"partners": SELLER_INVITES}
     if draft.vendor_help is HelpType.NONE:
         return {}
-    if rules.organization.is_vendor:
-        return {"vendor_help": "You are the vendor: invite partners instead."}
     if not rules.organization.co_sell_ready:
         return {"vendor_help": NOT_CO_SELL_READY}
     try:
@@ -377,13 +383,15 @@ def first_invalid_step(draft: Draft, rules: Rules) -> tuple[Step, dict[str, str]
 
 def warnings(draft: Draft, rules: Rules) -> list[str]:
     """What the review shows without blocking Create."""
-    found = []
+    found: list[str] = []
     incentive = [
         s
         for sid in draft.solution_ids
         if (s := rules.catalog.get(sid)) is not None and s.incentive_eligible
     ]
     private = draft.vendor_help is HelpType.NONE and not draft.partners
+    if rules.organization.is_vendor:
+        return found  # the vendor's deals always have partners (SELLER_INVITES)
     if incentive and private and not rules.is_assessment(draft):
         found.append(PRIVATE_NOT_REGISTERABLE)
     return found

@@ -13,16 +13,20 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Static, TabbedContent, TabPane
 
 from cosell_tui import services
+from cosell_tui.domain import rights
 from cosell_tui.domain.enums import Status
 from cosell_tui.domain.errors import DomainError
 from cosell_tui.domain.models import ValueTotal
 from cosell_tui.screens.sort import SortDialog
+from cosell_tui.source import WizardSource
 from cosell_tui.store.lists import DealQuery, SortKey, Tab
 from cosell_tui.widgets.deal_list import DealList
 from cosell_tui.widgets.text import literal, money
 
 if TYPE_CHECKING:
     from cosell_tui.app import CoSellApp
+    from cosell_tui.domain.wizard import Draft
+    from cosell_tui.screens.wizard.base import WizardContext
 
 TAB_TITLES = {Tab.INBOUND: "1 Inbound", Tab.OUTBOUND: "2 Outbound", Tab.FAVORITES: "3 Favorites"}
 DEFAULT_SORT = {
@@ -101,6 +105,15 @@ class MainScreen(Screen[None]):
         Binding("a", "answer('accept')", "Accept", id="list.accept", tooltip="Accept the deal"),
         Binding("d", "answer('decline')", "Decline", id="list.decline", tooltip="Decline the deal"),
         Binding("y", "copy", "Copy", show=False, id="list.copy", tooltip="Copy name and id"),
+        Binding("n", "new_deal", "New deal", id="main.new_deal", tooltip="Create a deal (wizard)"),
+        Binding(
+            "n",
+            "cannot_create",
+            "New deal",
+            show=False,
+            id="main.new_deal_refused",
+            tooltip="Why you cannot create deals",
+        ),
         Binding("q", "app.quit", "Quit", id="main.quit", tooltip="Leave cosell-tui"),
     ]
 
@@ -124,6 +137,8 @@ class MainScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        if self.cosell.user.role in rights.CREATOR_ROLES:
+            self._open_wizard(starting_new=False)  # offer an unfinished deal (R-Q-2)
         user = self.cosell.user
         who = f"{user.full_name} · {self.cosell.organization.name}"
         self.query_one("#who", Static).update(literal(who))
@@ -236,6 +251,9 @@ class MainScreen(Screen[None]):
     # --- opening deals -----------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("new_deal", "cannot_create"):  # R-ACL-2: `n` only for who may create
+            may = self.cosell.user.role in rights.CREATOR_ROLES
+            return may if action == "new_deal" else not may
         if action == "answer":  # a / d only on a received row (§9)
             row = self.current_list.current if self.is_mounted else None
             return row is not None and row.status is Status.RECEIVED
@@ -271,6 +289,55 @@ class MainScreen(Screen[None]):
     @on(DealList.Opened)
     def _open(self, event: DealList.Opened) -> None:
         self._push_deal(event.row.id)
+
+    # --- new deals: the wizard and its draft (R-UI-4, R-Q-2) -----------------------------------
+
+    def action_new_deal(self) -> None:
+        self._open_wizard(starting_new=True)
+
+    def action_cannot_create(self) -> None:
+        self.notify(rights.CANNOT_CREATE, severity="warning")
+
+    @work(thread=True, group="wizard-open", exclusive=True, exit_on_error=False)
+    def _open_wizard(self, starting_new: bool) -> None:
+        """Read the user's draft; when there is one (or a new deal was asked for), the context."""
+        from cosell_tui.screens.wizard.context import load_context  # noqa: PLC0415
+
+        app = self.cosell
+        draft = WizardSource(app.db, app.user).load_draft()
+        if draft is None and not starting_new:
+            return
+        context = load_context(app.db, app.user)
+        self.app.call_from_thread(self._wizard_ready, context, draft, starting_new)
+
+    def _wizard_ready(
+        self, context: WizardContext, draft: Draft | None, starting_new: bool
+    ) -> None:
+        from cosell_tui.screens.wizard.screen import ResumeDraft, WizardScreen  # noqa: PLC0415
+
+        if draft is None:
+            self.app.push_screen(WizardScreen(context), self._wizard_done)
+            return
+
+        def answered(answer: str | None) -> None:
+            if answer == "resume":
+                self.app.push_screen(WizardScreen(context, draft), self._wizard_done)
+            elif answer == "discard":
+                self._discard_draft()
+                if starting_new:
+                    self.app.push_screen(WizardScreen(context), self._wizard_done)
+
+        self.app.push_screen(ResumeDraft(draft, starting_new=starting_new), answered)
+
+    @work(thread=True, group="wizard-open", exit_on_error=False)
+    def _discard_draft(self) -> None:
+        services.discard_draft(self.cosell.db, self.cosell.user)
+
+    def _wizard_done(self, referral_id: str | None) -> None:
+        if referral_id is None:
+            return
+        self.reload_all()
+        self._push_deal(referral_id)
 
     # --- status bar ----------------------------------------------------------------------
 

@@ -1,7 +1,9 @@
 """Invite the vendor (R-INV-2) or partners (R-INV-3) to a deal: what the services take.
 
 The dialogs only collect and validate; the deal screen calls `set_customer_contact` (when the
-vendor invitation changed the contact), `invite_vendor` and `invite_partners`.
+vendor invitation changed the contact), `invite_vendor` and `invite_partners`. The creation
+wizard's selling step uses `InvitePartnersDialog` too, before any referral exists
+(`InviteDefaults`), and keeps the result in its draft until the deal is created.
 """
 
 from __future__ import annotations
@@ -288,6 +290,26 @@ def _kind_tag(solution: Solution, partner_id: int | None, own_id: int) -> str:
     return "third party"
 
 
+@dataclass(frozen=True)
+class InviteDefaults:
+    """What a partner invitation starts from: who invites, and the deal's currency and date.
+
+    The deal screen has a referral; the creation wizard has only what was typed so far.
+    """
+
+    organization_id: int
+    currency: str = ""
+    close_date: date | None = None
+
+    @classmethod
+    def of(cls, referral: Referral) -> InviteDefaults:
+        return cls(referral.organization_id, referral.currency, referral.close_date)
+
+    @property
+    def close_date_text(self) -> str:
+        return self.close_date.isoformat() if self.close_date else ""
+
+
 class InvitePartnersDialog(PartyDialog[list[PartnerInviteForm]]):
     """R-INV-3: one or more ecosystem partners, each with its own terms; listed before sending."""
 
@@ -306,7 +328,7 @@ class InvitePartnersDialog(PartyDialog[list[PartnerInviteForm]]):
 
     def __init__(
         self,
-        referral: Referral,
+        deal: Referral | InviteDefaults,
         partners: Sequence[Organization],
         catalog: Sequence[Solution],
         my_team: Sequence[TeamMemberForm],
@@ -314,7 +336,7 @@ class InvitePartnersDialog(PartyDialog[list[PartnerInviteForm]]):
         today: date | None = None,
     ) -> None:
         super().__init__()
-        self.referral = referral
+        self.defaults = deal if isinstance(deal, InviteDefaults) else InviteDefaults.of(deal)
         self.today = today  # when given, a past close date is refused here, as the service does
         self.partners = sorted(partners, key=lambda o: o.name.casefold())
         self.catalog = sorted(
@@ -354,11 +376,11 @@ class InvitePartnersDialog(PartyDialog[list[PartnerInviteForm]]):
         with Horizontal(classes="party-row"):
             yield Field("Its estimated value", Input(id="partner-value"), "value")
             yield Field(
-                "Currency", Input(self.referral.currency, id="partner-currency"), "currency"
+                "Currency", Input(self.defaults.currency, id="partner-currency"), "currency"
             )
         yield Field(
             "Its estimated close date",
-            Input(self.referral.close_date.isoformat(), id="partner-close-date"),
+            Input(self.defaults.close_date_text, id="partner-close-date"),
             "close_date",
             hint="YYYY-MM-DD",
         )
@@ -415,7 +437,7 @@ class InvitePartnersDialog(PartyDialog[list[PartnerInviteForm]]):
     ) -> list[tuple[Text, int, bool]]:
         own = [s for s in self.catalog if s.organization_id == partner_id]
         rest = [s for s in self.catalog if s.organization_id != partner_id]
-        mine = self.referral.organization_id
+        mine = self.defaults.organization_id
         return [
             (
                 Text.assemble(literal(s.name), (f" · {_kind_tag(s, partner_id, mine)}", "italic")),
@@ -578,8 +600,8 @@ class InvitePartnersDialog(PartyDialog[list[PartnerInviteForm]]):
         self._refilter("")
         self.query_one("#partner", Select).clear()
         self.query_one("#partner-value", Input).value = ""
-        self.query_one("#partner-currency", Input).value = self.referral.currency
-        self.query_one("#partner-close-date", Input).value = self.referral.close_date.isoformat()
+        self.query_one("#partner-currency", Input).value = self.defaults.currency
+        self.query_one("#partner-close-date", Input).value = self.defaults.close_date_text
         self.query_one("#partner-notes", TextArea).text = ""
         team: SelectionList[int] = self.query_one("#partner-team", SelectionList)
         team.select_all()

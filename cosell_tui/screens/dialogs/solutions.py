@@ -112,17 +112,35 @@ class SolutionPicker(SelectionList[int]):
 
     def show(self, query: str) -> None:
         """List only solutions whose name holds `query` (any case), keeping every choice."""
-        self._chosen = set(self.chosen_ids())
+        self.choose(self.chosen_ids(), query)
+
+    def choose(self, chosen: Iterable[int], query: str = "") -> None:
+        """Tick exactly `chosen` (listed or not) and list what `query` lets through."""
+        self._chosen = set(chosen)
         rows = self._rows(query)
         self.clear_options()
         self.add_options(rows)
         self.highlighted = next((i for i, row in enumerate(rows) if not row.disabled), None)
 
+    def keep_only(self, keep: Iterable[int]) -> None:
+        """Untick every solution not in `keep`, those the filter hides included."""
+        kept = set(keep)
+        self._chosen &= kept
+        for value in list(self.selected):
+            if value not in kept:
+                self.deselect(value)
+
     def on_mount(self) -> None:
         self.highlighted = next((i for i, row in enumerate(self.options) if not row.disabled), None)
 
     def action_search(self) -> None:
-        self.screen.query_one("#solution-search", Input).focus()
+        # The nearest search box: a screen may hold several pickers (one per wizard form).
+        for ancestor in self.ancestors:
+            found = ancestor.query("#solution-search").results(Input)
+            box = next(iter(found), None)
+            if box is not None:
+                box.focus()
+                return
 
     def render_line(self, y: int) -> Strip:
         # OptionList's line (the prompt), with our own box in front instead of the toggle.

@@ -17,7 +17,6 @@ from textual.message import Message
 from textual.widgets import Static
 
 from cosell_tui.domain.models import Organization, Solution, TeamMemberForm, User
-from cosell_tui.domain.validation import FORM_FIELD
 from cosell_tui.domain.wizard import Draft, Rules, Step
 from cosell_tui.screens.dialog import Field
 from cosell_tui.source import WizardSource
@@ -80,7 +79,7 @@ class WizardStep(VerticalScroll):
             if key in fields:
                 fields[key].show_error(message)
             else:
-                leftover.append(message if key == FORM_FIELD else message)
+                leftover.append(message)
         for line in self.query(".step-error").results(Static):
             line.update("\n".join(leftover))
             line.display = bool(leftover)
