@@ -325,7 +325,7 @@ class CustomerStep(WizardStep):
         self._adding = False
         self._show_mode()
         self.post_message(self.Changed())
-        self.query_one("#change-company", Button).focus()
+        self.query_one("#contact-name", Input).focus()  # next: the contact
 
     def _start_new_company(self) -> None:
         self._adding = True

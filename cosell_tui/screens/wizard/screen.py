@@ -155,7 +155,7 @@ class ResumeDraft(ModalScreen[str]):
     def compose(self) -> ComposeResult:
         later = "Cancel (esc)" if self.starting_new else "Later (esc)"
         with Vertical(classes="dialog confirm-dialog"):
-            yield Label(
+            yield Static(
                 literal(
                     f"Resume the deal you were creating ({self.draft.customer()}, step "
                     f"{self.draft.step.indicator})?"
@@ -165,7 +165,7 @@ class ResumeDraft(ModalScreen[str]):
             yield Static(
                 "Discarding it starts afresh; its typed values are lost."
                 if self.starting_new
-                else "Later keeps the draft; `n` offers it again.",
+                else "Later keeps the draft: n offers it again.",
                 classes="dialog-text",
             )
             with Horizontal(classes="dialog-buttons"):
