@@ -82,7 +82,7 @@ def _email(value: Any) -> Any:
     try:
         checked = validate_email(value.strip(), check_deliverability=False)
     except EmailNotValidError as error:
-        raise ValueError(f"Enter a valid email address ({error}).") from None
+        raise ValueError(f"Enter a valid email address ({str(error).rstrip('.')}).") from None
     return checked.normalized.lower()
 
 

@@ -121,6 +121,7 @@ class MainScreen(Screen[None]):
         super().__init__()
         self.queries = {tab: DealQuery(tab=tab, sort=DEFAULT_SORT[tab]) for tab in Tab}
         self._unread = 0
+        self._opening_wizard = False
 
     @property
     def cosell(self) -> CoSellApp:
@@ -251,6 +252,8 @@ class MainScreen(Screen[None]):
     # --- opening deals -----------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self._opening_wizard:
+            return False  # keys typed while the wizard opens must not act on the list
         if action in ("new_deal", "cannot_create"):  # R-ACL-2: `n` only for who may create
             may = self.cosell.user.role in rights.CREATOR_ROLES
             return may if action == "new_deal" else not may
@@ -288,11 +291,13 @@ class MainScreen(Screen[None]):
 
     @on(DealList.Opened)
     def _open(self, event: DealList.Opened) -> None:
-        self._push_deal(event.row.id)
+        if not self._opening_wizard:
+            self._push_deal(event.row.id)
 
     # --- new deals: the wizard and its draft (R-UI-4, R-Q-2) -----------------------------------
 
     def action_new_deal(self) -> None:
+        self._opening_wizard = True
         self._open_wizard(starting_new=True)
 
     def action_cannot_create(self) -> None:

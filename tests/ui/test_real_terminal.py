@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import sqlite3
 import subprocess
@@ -20,10 +21,34 @@ CLI = Path(sys.executable).parent / "cosell-tui"
 COHO = "Coho Winery — Data platform modernization"
 
 
+def app_command(db: Path, *args: str) -> str:
+    """The installed CLI on `db`, its clock frozen on the demo's day (a shell command line)."""
+    return shlex.join([str(CLI), "--db", str(db), "--today", "2026-11-27", *args])
+
+
+def new_socket() -> str:
+    """A tmux server of the test's own, apart from any the user runs."""
+    return f"cosell-{uuid.uuid4().hex[:8]}"
+
+
 class Terminal:
     def __init__(self, socket: str, session: str) -> None:
         self.socket = socket
         self.session = session
+
+    @classmethod
+    def start(cls, socket: str, session: str, command: str, home: Path) -> Terminal:
+        """Run `command` in a new 80x24 tmux session on server `socket`, HOME at `home`."""
+        assert shutil.which("tmux"), "tmux is installed by `make test` (see the Makefile)"
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("COSELL_", "TMUX"))}
+        env |= {"TERM": "xterm-256color", "HOME": str(home), "XDG_STATE_HOME": str(home)}
+        size = ["-x", "80", "-y", "24"]
+        subprocess.run(
+            ["tmux", "-L", socket, "new-session", "-d", *size, "-s", session, command],
+            env=env,
+            check=True,
+        )
+        return cls(socket, session)
 
     def tmux(self, *args: str) -> str:
         return subprocess.run(
@@ -57,19 +82,10 @@ class Terminal:
 
 @pytest.fixture
 def terminal(demo_db: Database, tmp_path: Path) -> Iterator[Terminal]:
-    assert shutil.which("tmux"), "tmux is installed by `make test` (see the Makefile)"
     assert demo_db.path is not None
     demo_db.dispose()
-    socket = f"cosell-{uuid.uuid4().hex[:8]}"
-    term = Terminal(socket, "app")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("COSELL_", "TMUX"))}
-    env |= {"TERM": "xterm-256color", "HOME": str(tmp_path), "XDG_STATE_HOME": str(tmp_path)}
-    command = f"{CLI} --db {demo_db.path} --today 2026-11-27; sleep 30"
-    subprocess.run(
-        ["tmux", "-L", socket, "new-session", "-d", "-x", "80", "-y", "24", "-s", "app", command],
-        env=env,
-        check=True,
-    )
+    command = f"{app_command(demo_db.path)}; sleep 30"
+    term = Terminal.start(new_socket(), "app", command, tmp_path)
     try:
         yield term
     finally:

@@ -182,8 +182,8 @@ async def test_one_key_adds_a_recent_contact_which_is_then_marked(
     async with app.run_test(size=(80, 24)) as pilot:
         recent = app.query_one("#recent-contacts", OptionList)
         assert recent_shown(app) == [
-            "Owen Tremblay · +1 206-555-0163\n  owen.tremblay@contoso.example",
-            "Priya Natarajan · +1 206-555-0142\n  priya.natarajan@contoso.example",
+            "Owen Tremblay · owen.tremblay@contoso.example\n  +1 206-555-0163",
+            "Priya Natarajan · priya.natarajan@contoso.example\n  +1 206-555-0142",
         ]
         recent.focus()
         await pilot.press("enter")

@@ -104,7 +104,7 @@ class SolutionPicker(SelectionList[int]):
             for solution in hits:
                 prompt = literal(solution.name)
                 if solution.incentive_eligible:
-                    prompt = Text.assemble(prompt, ("  · incentive eligible", "italic"))
+                    prompt = Text.assemble(prompt, (" · incentive eligible", "italic"))
                 rows.append(Selection(prompt, solution.id, solution.id in self._chosen))
             self._listed.update(s.id for s in hits)
         self.matches = len(self._listed)

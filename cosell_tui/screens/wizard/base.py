@@ -92,4 +92,4 @@ class WizardStep(VerticalScroll):
         """Put the cursor in the step's first field (when the step is shown)."""
         first = next(iter(self.query(Field)), None)
         if first is not None:
-            first.control.focus()
+            first.control.focus(scroll_visible=False)  # the step was just scrolled home

@@ -202,7 +202,7 @@ class CustomerStep(WizardStep):
             target = "#contact-name"
         else:
             target = "#company-search"
-        self.query_one(target).focus()
+        self.query_one(target).focus(scroll_visible=False)
 
     # the draft
 

@@ -127,7 +127,7 @@ class ReviewStep(WizardStep):
 
     def focus_first(self) -> None:
         # No fields: the step itself takes the keys (digits, arrows to scroll).
-        self.focus()
+        self.focus(scroll_visible=False)
 
     # the draft
 
@@ -317,9 +317,9 @@ class ReviewStep(WizardStep):
             Text.assemble(
                 literal(f"{m.first_name.strip()} {m.last_name.strip()}", "bold"),
                 " · ",
-                literal(m.phone.strip()),
-                " · ",
                 literal(m.email.strip()),
+                " · ",
+                literal(m.phone.strip()),
             )
             for m in self.draft.team
         )

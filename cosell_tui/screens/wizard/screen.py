@@ -202,6 +202,7 @@ class WizardScreen(Screen[str | None]):
         self.resumed = draft is not None
         self.draft = draft.model_copy(deep=True) if draft is not None else Draft()
         self.pristine = Draft()
+        self._steps: dict[Step, WizardStep] = {}
         self.saver = DraftSaver(context)
         self._save_timer: Timer | None = None
         self._loading = False
@@ -218,35 +219,16 @@ class WizardScreen(Screen[str | None]):
             with Horizontal(id="wizard-top"):
                 yield Static(id="wizard-indicator")
                 yield Static(id="wizard-keys")
-            with ContentSwitcher(id="wizard-steps"):
-                for step_class in STEP_CLASSES:
-                    yield step_class(self.context)
+            yield ContentSwitcher(id="wizard-steps")  # steps are mounted when first shown
             yield Static("", id="wizard-error", markup=False)
             with Horizontal(id="wizard-buttons"):
                 yield Button("Back", id="wizard-back")
                 yield Button("Next", variant="primary", id="wizard-next")
         yield Footer()
 
-    def on_mount(self) -> None:
+    async def on_mount(self) -> None:
         self.query_one("#wizard-error", Static).display = False
-        self._loading = True
-        steps = list(self.query(WizardStep))
-        # what an untouched wizard holds (the steps pre-fill country, currency, the creator
-        # on the team, ...): leaving it loses nothing, so it is never kept as a draft
-        pristine = Draft()
-        for step in steps:
-            step.load(pristine)
-        for step in steps:
-            step.dump(pristine)
-        pristine.step = Step.CUSTOMER
-        self.pristine = pristine
-        if self.resumed:
-            for step in steps:
-                step.load(self.draft)
-        else:
-            self.draft = pristine.model_copy(deep=True)
-        self._loading = False
-        self.show(self.draft.step)
+        await self.show(self.draft.step)
 
     def is_untouched(self, draft: Draft | None = None) -> bool:
         """Nothing typed or chosen beyond what the wizard fills in by itself."""
@@ -258,18 +240,39 @@ class WizardScreen(Screen[str | None]):
     # which step
 
     def step_widget(self, step: Step) -> WizardStep:
-        return self.query_one(f"#step-{step.value}", WizardStep)
+        """A step already shown once (steps are built on first use: opening stays quick)."""
+        return self._steps[step]
 
     @property
     def current(self) -> WizardStep:
         return self.step_widget(self.draft.step)
 
-    def show(self, step: Step) -> None:
+    async def _mounted(self, step: Step) -> WizardStep:
+        widget = self._steps.get(step)
+        if widget is not None:
+            return widget
+        widget = STEP_CLASSES[step.value - 1](self.context)
+        widget.display = False
+        self._steps[step] = widget
+        await self.query_one(ContentSwitcher).mount(widget)
+        self._loading = True
+        # what an untouched wizard holds (the step pre-fills the country, the currency, the
+        # creator on the team, ...): leaving with only that loses nothing, so it is no draft
+        pristine = self.pristine.model_copy(deep=True)
+        widget.load(pristine)
+        widget.dump(pristine)
+        self.pristine = pristine
+        widget.load(self.draft)
+        widget.dump(self.draft)  # the step's own defaults join the draft; typed values stay
+        self._loading = False
+        return widget
+
+    async def show(self, step: Step) -> None:
         """Show `step`, refreshed from the draft (the review and selling depend on others)."""
         if step not in self.context.rules.steps(self.draft):
             step = Step.REVIEW if step is Step.SELLING else step
         self.draft.step = step
-        widget = self.step_widget(step)
+        widget = await self._mounted(step)
         self._loading = True
         widget.load(self.draft)
         self._loading = False
@@ -312,9 +315,9 @@ class WizardScreen(Screen[str | None]):
 
     # moving
 
-    def action_next(self) -> None:
+    async def action_next(self) -> None:
         if self.draft.step is Step.REVIEW:
-            self.action_create()
+            await self.action_create()
             return
         widget = self.current
         widget.dump(self.draft)
@@ -327,9 +330,9 @@ class WizardScreen(Screen[str | None]):
         steps = self.context.rules.steps(self.draft)
         self.draft.step = steps[steps.index(widget.step) + 1]
         self.save_now()
-        self.show(self.draft.step)
+        await self.show(self.draft.step)
 
-    def action_back(self) -> None:
+    async def action_back(self) -> None:
         widget = self.current
         widget.dump(self.draft)
         steps = self.context.rules.steps(self.draft)
@@ -338,25 +341,25 @@ class WizardScreen(Screen[str | None]):
             return
         self.draft.step = steps[here - 1]
         self.save_now()
-        self.show(self.draft.step)
+        await self.show(self.draft.step)
 
     @on(WizardStep.GoTo)
-    def _go_to(self, event: WizardStep.GoTo) -> None:
+    async def _go_to(self, event: WizardStep.GoTo) -> None:
         event.stop()
         self.current.dump(self.draft)
         self.draft.step = event.step
         self.save_now()
-        self.show(event.step)
+        await self.show(event.step)
 
     @on(Button.Pressed, "#wizard-next")
-    def _next_pressed(self, event: Button.Pressed) -> None:
+    async def _next_pressed(self, event: Button.Pressed) -> None:
         event.stop()
-        self.action_next()
+        await self.action_next()
 
     @on(Button.Pressed, "#wizard-back")
-    def _back_pressed(self, event: Button.Pressed) -> None:
+    async def _back_pressed(self, event: Button.Pressed) -> None:
         event.stop()
-        self.action_back()
+        await self.action_back()
 
     # the draft (R-Q-2)
 
@@ -367,7 +370,7 @@ class WizardScreen(Screen[str | None]):
     @on(SelectionList.SelectedChanged)
     @on(WizardStep.Changed)
     def _changed(self) -> None:
-        if self._loading or not self.is_mounted or self._creating:
+        if self._loading or not self.is_mounted or self._creating or not self._steps:
             return
         self.current.dump(self.draft)
         if self._save_timer is not None:
@@ -415,17 +418,18 @@ class WizardScreen(Screen[str | None]):
 
     # creating
 
-    def action_create(self) -> None:
+    async def action_create(self) -> None:
         if self._creating:
             return
         self.current.dump(self.draft)
         bad = first_invalid_step(self.draft, self.context.rules)
-        if bad is None:
-            customer = self.step_widget(Step.CUSTOMER)
+        customer = self._steps.get(Step.CUSTOMER)
+        if bad is None and customer is not None:
+            # (a resumed draft's step 1 may never have been shown: the service checks it too)
             extra = customer.extra_errors(self.draft)
             bad = (Step.CUSTOMER, extra) if extra else None
         if bad is not None:
-            self._send_back(*bad)
+            await self._send_back(*bad)
             return
         try:
             form = to_form(self.draft, self.context.rules)
@@ -439,8 +443,8 @@ class WizardScreen(Screen[str | None]):
         self.query_one("#wizard-next", Button).disabled = True
         self._create(form)
 
-    def _send_back(self, step: Step, errors: dict[str, str]) -> None:
-        self.show(step)
+    async def _send_back(self, step: Step, errors: dict[str, str]) -> None:
+        await self.show(step)
         self.step_widget(step).show_errors(errors)
         self._error(
             f"Step {step.value}, {step.title}, needs correcting before the deal is created."
@@ -451,11 +455,11 @@ class WizardScreen(Screen[str | None]):
         try:
             referral = self.saver.create(form)
         except DomainError as error:
-            self.app.call_from_thread(self._refused, error)
+            self.app.call_from_thread(self.call_next, self._refused, error)
             return
         self.app.call_from_thread(self._created, referral)
 
-    def _refused(self, error: DomainError) -> None:
+    async def _refused(self, error: DomainError) -> None:
         self._creating = False
         self.query_one("#wizard-next", Button).disabled = False
         fields = {
@@ -465,7 +469,7 @@ class WizardScreen(Screen[str | None]):
         if fields:
             step = _step_of(next(iter(fields)))
             if step is not None and step is not self.draft.step:
-                self.show(step)
+                await self.show(step)
             self.current.show_errors({k: v for k, v in fields.items() if k != FORM_FIELD})
         self._error(error.message)
         self.notify(error.message, severity="error")

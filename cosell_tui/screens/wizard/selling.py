@@ -234,9 +234,15 @@ class SellingStep(WizardStep):
 
     def focus_first(self) -> None:
         if self.may_ask_vendor:
-            self.query_one("#vendor-help", Select).focus()
+            self.query_one("#vendor-help", Select).focus(scroll_visible=False)
         else:
-            self.query_one("#selling-invite", Button).focus()
+            self.query_one("#selling-invite", Button).focus(scroll_visible=False)
+
+    def show_errors(self, messages: dict[str, str]) -> None:
+        super().show_errors(messages)
+        if "partners" in messages and not self.partners:
+            # an empty list has nothing to act on: the cursor goes where the fix starts
+            self.query_one("#selling-invite", Button).focus(scroll_visible=False)
 
     # the draft
 

@@ -141,7 +141,7 @@ class TeamStep(WizardStep):
 
     def focus_first(self) -> None:
         # Typing the next person is the usual thing to do here; the list is one tab back.
-        self._member_input("first_name").focus()
+        self._member_input("first_name").focus(scroll_visible=False)
 
     # the draft
 
@@ -255,9 +255,9 @@ class TeamStep(WizardStep):
         return Text.assemble(
             literal(_name(person), "bold"),
             " · ",
-            literal(person.phone),
-            "\n  ",
             literal(person.email),
+            "\n  ",
+            literal(person.phone),
         )
 
     # adding and removing
