@@ -485,12 +485,12 @@ async def test_solutions_are_grouped_relative_to_me_and_preselected() -> None:
         assert listed(app) == [
             "My company's",
             "[ ] Contoso Data Quickstart",
-            "[x] Contoso Insight Cloud  · incentive eligible",
+            "[x] Contoso Insight Cloud · incentive eligible",
             "Vendor",
             "[ ] Azure OpenAI Service",
             "[x] Microsoft Fabric",
             "Third party",
-            "[ ] Fabrikam Landing Zone  · incentive eligible",
+            "[ ] Fabrikam Landing Zone · incentive eligible",
             "[ ] Fabrikam Managed Ops",
         ]
         assert not field(app, "assessment_location_id").display
@@ -500,7 +500,7 @@ async def test_solutions_are_grouped_relative_to_me_and_preselected() -> None:
         assert drawn[:3] == [
             "My company's",
             "[ ] Contoso Data Quickstart",
-            "[x] Contoso Insight Cloud  · incentive eligible",
+            "[x] Contoso Insight Cloud · incentive eligible",
         ]
 
 
@@ -540,7 +540,7 @@ async def test_typing_in_search_filters_the_list_and_keeps_hidden_choices() -> N
             "Vendor",
             "[x] Microsoft Fabric",
             "Third party",
-            "[ ] Fabrikam Landing Zone  · incentive eligible",
+            "[ ] Fabrikam Landing Zone · incentive eligible",
             "[ ] Fabrikam Managed Ops",
         ]
         await pilot.press("enter")  # to the list, on its first solution

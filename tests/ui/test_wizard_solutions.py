@@ -113,7 +113,7 @@ async def test_typing_narrows_the_list_and_keeps_what_was_chosen(
             "Vendor",
             "[ ] Microsoft Fabric",
             "Third party",
-            "[ ] Fabrikam Landing Zone  · incentive eligible",
+            "[ ] Fabrikam Landing Zone · incentive eligible",
             "[ ] Fabrikam Managed Ops",
         ]
         await pilot.press("enter")  # to the list, on its first solution
@@ -150,7 +150,7 @@ async def test_solutions_are_grouped_and_only_vetted_organizations_see_assessmen
         assert rows[:3] == [
             "My company's",
             "[ ] Contoso Data Quickstart",
-            "[ ] Contoso Insight Cloud  · incentive eligible",
+            "[ ] Contoso Insight Cloud · incentive eligible",
         ]
         assert "[ ] Azure Migration Assessment" in rows
     jonas = harness(demo_db, people["Jonas"])
@@ -158,11 +158,11 @@ async def test_solutions_are_grouped_and_only_vetted_organizations_see_assessmen
         assert headings(jonas) == ["My company's", "Vendor", "Third party"]
         rows = listed(jonas)
         assert rows[1:3] == [
-            "[ ] Fabrikam Landing Zone  · incentive eligible",
+            "[ ] Fabrikam Landing Zone · incentive eligible",
             "[ ] Fabrikam Managed Ops",
         ]
         assert not any("Assessment" in row for row in rows)
-        assert "[ ] Contoso Insight Cloud  · incentive eligible" in rows  # third party for him
+        assert "[ ] Contoso Insight Cloud · incentive eligible" in rows  # third party for him
 
 
 async def test_an_assessment_excludes_the_others_and_asks_its_location(
@@ -249,7 +249,7 @@ async def test_dump_and_load_round_trip(demo_db: Database, people: dict[str, Use
         assert listed(app) == [
             "My company's",
             "[ ] Contoso Data Quickstart",
-            "[x] Contoso Insight Cloud  · incentive eligible",
+            "[x] Contoso Insight Cloud · incentive eligible",
             "Vendor",
             "[ ] Microsoft 365 Copilot",
         ]
