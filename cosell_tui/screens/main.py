@@ -11,6 +11,7 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static, TabbedContent, TabPane
+from textual.worker import Worker, WorkerState
 
 from cosell_tui import services
 from cosell_tui.domain import rights
@@ -315,11 +316,21 @@ class MainScreen(Screen[None]):
         context = load_context(app.db, app.user)
         self.app.call_from_thread(self._wizard_ready, context, draft, starting_new)
 
+    @on(Worker.StateChanged)
+    def _wizard_failed(self, event: Worker.StateChanged) -> None:
+        # the app reports the error; the list must not stay locked (R-UI-1). (A cancelled
+        # open was replaced by a newer one, which unlocks the list when it is done.)
+        if event.worker.group == "wizard-open" and event.state is WorkerState.ERROR:
+            self._opening_wizard = False
+            self.refresh_bindings()
+
     def _wizard_ready(
         self, context: WizardContext, draft: Draft | None, starting_new: bool
     ) -> None:
         from cosell_tui.screens.wizard.screen import ResumeDraft, WizardScreen  # noqa: PLC0415
 
+        self._opening_wizard = False  # what opens now takes the keys; the list gets them back
+        self.refresh_bindings()
         if draft is None:
             self.app.push_screen(WizardScreen(context), self._wizard_done)
             return

@@ -485,6 +485,8 @@ class InvitePartnersDialog(PartyDialog[list[PartnerInviteForm]]):
         chosen = set(solutions.selected)
         solutions.clear_options()
         solutions.add_options(self._solution_options(partner.id if partner else None, chosen))
+        if solutions.option_count:
+            solutions.highlighted = 0  # space ticks at once when the list is reached by tab
 
     @on(Select.Changed, "#partner-location")
     def _location_chosen(self, event: Select.Changed) -> None:
