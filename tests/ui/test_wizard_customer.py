@@ -124,8 +124,9 @@ async def test_namesakes_are_told_apart_by_duns(demo_db: Database, people: dict[
         assert str(chosen.render()) == "Customer: Adatum Corporation, Seattle · D-U-N-S 150483790"
         assert not app.query_one("#company-choose").display
 
-        # Change brings the search back, with what was typed
-        await pilot.press("enter")  # the Change button has the focus
+        # choosing moves on to the contact; Change (one tab back) brings the search back
+        assert app.query_one("#contact-name", Input).has_focus
+        await pilot.press("shift+tab", "enter")
         await settle(app, pilot)
         assert app.query_one("#company-search", Input).has_focus
         assert app.query_one("#company-search", Input).value == "adatum"
