@@ -555,22 +555,6 @@ def test_private_deal_incentive_warning_only_when_it_applies() -> None:
 # --- the draft itself (R-Q-2) ---------------------------------------------------------------
 
 
-def test_draft_is_blank() -> None:
-    assert Draft().is_blank()
-    assert Draft(step=Step.TEAM).is_blank()  # moving between steps types nothing
-    for changes in (
-        {"name": "x"},
-        {"consent": True},
-        {"country": "US"},
-        {"team": [DANA]},
-        {"member": DraftMember(first_name="P")},
-        {"new_company": DraftCompany(duns="1")},
-        {"solution_ids": [1]},
-        {"vendor_help": HelpType.GENERAL_OR_OTHER},
-    ):
-        assert not Draft.model_validate(changes).is_blank(), changes
-
-
 def test_draft_customer_names_who_the_deal_is_for() -> None:
     assert Draft().customer() == "no customer chosen yet"
     assert good().customer() == "Adatum Corporation, Seattle"

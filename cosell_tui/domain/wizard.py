@@ -158,12 +158,6 @@ class Draft(Typed):
             return self.company_label.split(" · ")[0]
         return "no customer chosen yet"
 
-    def is_blank(self) -> bool:
-        """Nothing typed or chosen yet: leaving loses nothing."""
-        return self.model_dump(exclude={"step", "version"}) == Draft().model_dump(
-            exclude={"step", "version"}
-        )
-
 
 @dataclass(frozen=True)
 class Rules:

@@ -25,13 +25,12 @@ from textual.worker import Worker, WorkerState
 
 from cosell_tui.domain.enums import DealType, HelpType, SolutionKind
 from cosell_tui.domain.models import Referral, Solution
-from cosell_tui.domain.wizard import Draft, Step, contact
+from cosell_tui.domain.wizard import Draft, Step, contact, warnings
 from cosell_tui.screens.wizard.base import WizardContext, WizardStep
 from cosell_tui.screens.wizard.selling import (
     invite_line,
     partner_label,
     planned_type,
-    shown_warnings,
     typed_date,
 )
 from cosell_tui.widgets.text import day, literal, money
@@ -142,9 +141,6 @@ class ReviewStep(WizardStep):
         if self.is_mounted:
             self._redraw()
 
-    def refresh_from(self, draft: Draft) -> None:
-        self.load(draft)
-
     # keys
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -189,7 +185,7 @@ class ReviewStep(WizardStep):
     def _redraw(self) -> None:
         draft = self.draft
         self.query_one("#review-type", Static).update(self._type_line())
-        lines = [f"Warning: {w}" for w in shown_warnings(draft, self.rules)]
+        lines = [f"Warning: {w}" for w in warnings(draft, self.rules)]
         lines += [
             f"Warning: {DUPLICATE}{literal(d.name).plain} ({d.status.label.lower()})"
             for d in self.duplicates

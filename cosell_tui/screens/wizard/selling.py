@@ -25,7 +25,6 @@ from cosell_tui.domain.enums import DealType, HelpType, Status
 from cosell_tui.domain.models import Organization, PartnerInviteForm, TeamMemberForm
 from cosell_tui.domain.parties import PartyState, derive_deal_type
 from cosell_tui.domain.wizard import (
-    PRIVATE_NOT_REGISTERABLE,
     Draft,
     Rules,
     Step,
@@ -103,18 +102,6 @@ def invite_line(invite: PartnerInviteForm, partners: list[Organization]) -> Text
         f" · {count} solution{'s' if count != 1 else ''}",
         f" · help: {invite.help_requested.label}",
     )
-
-
-def shown_warnings(draft: Draft, rules: Rules) -> list[str]:
-    """The domain's warnings, less the private-deal one where the deal is not private.
-
-    A vendor's deal is co-sell from the start (R-DEAL-3), so it is never the private deal
-    that warning is about.
-    """
-    found = warnings(draft, rules)
-    if planned_type(draft, rules) is not DealType.PRIVATE:
-        found = [w for w in found if w != PRIVATE_NOT_REGISTERABLE]
-    return found
 
 
 class AddPartnersDialog(InvitePartnersDialog):
@@ -282,7 +269,7 @@ class SellingStep(WizardStep):
         probe = self._probe()
         self.query_one("#selling-type", Static).update(self._type_text(probe))
         warning = self.query_one("#selling-warning", Static)
-        found = shown_warnings(probe, self.rules)
+        found = warnings(probe, self.rules)
         warning.update("\n".join(f"Warning: {w}" for w in found))
         warning.display = bool(found)
         if self.may_ask_vendor:
