@@ -11,7 +11,7 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static, TabbedContent, TabPane
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from cosell_tui import services
 from cosell_tui.domain import rights
@@ -314,6 +314,8 @@ class MainScreen(Screen[None]):
         if draft is None and not starting_new:
             return
         context = load_context(app.db, app.user)
+        if get_current_worker().is_cancelled:
+            return  # a newer open (the user pressed n) answers instead
         self.app.call_from_thread(self._wizard_ready, context, draft, starting_new)
 
     @on(Worker.StateChanged)
@@ -331,6 +333,8 @@ class MainScreen(Screen[None]):
 
         self._opening_wizard = False  # what opens now takes the keys; the list gets them back
         self.refresh_bindings()
+        if any(isinstance(s, ResumeDraft | WizardScreen) for s in self.app.screen_stack):
+            return  # already asking, or already in the wizard
         if draft is None:
             self.app.push_screen(WizardScreen(context), self._wizard_done)
             return

@@ -795,3 +795,34 @@ async def test_a_draft_is_offered_at_start_to_its_user_only_and_r_resumes_it(
         assert str(wizard(app).query_one("#chosen-company", Static).render()) == (
             f"Customer: {label}"
         )
+
+
+async def test_quitting_mid_wizard_keeps_what_was_typed_a_moment_before(
+    demo_db: Database, people: dict[str, User]
+) -> None:
+    # R-Q-2: ctrl+q right after typing (inside the save delay) still writes the draft
+    dana = people["Dana"]
+    async with running(demo_db, dana) as (app, pilot):
+        await open_wizard(app, pilot)
+        await pick_customer(app, pilot)
+        await press(app, pilot, "ctrl+n")
+        await type_text(pilot, "Typed then quit")
+        await pilot.press("ctrl+q")
+    draft = saved_draft(demo_db, dana)
+    assert (draft.step, draft.name) == (Step.DETAILS, "Typed then quit")
+
+
+async def test_keys_pressed_while_a_resumed_wizard_opens_do_no_harm(
+    demo_db: Database, people: dict[str, User]
+) -> None:
+    # escape or ctrl+n before the step is built wait for it instead of acting on nothing
+    dana = people["Dana"]
+    services.save_draft(demo_db, dana, Draft(step=Step.DETAILS, country="US", name="Kept"))
+    async with running(demo_db, dana) as (app, pilot):
+        assert isinstance(app.screen, ResumeDraft)
+        await pilot.press("r", "ctrl+n", "escape")
+        await settle(app, pilot)
+        screen = next(s for s in app.screen_stack if isinstance(s, WizardScreen))
+        assert screen.draft.step is Step.DETAILS  # Next was refused or waited: no value typed
+        assert screen.query_one("#deal-name", Input).value == "Kept"
+    assert saved_draft(demo_db, dana).name == "Kept"

@@ -9,6 +9,7 @@ rules; Create builds the one `NewDealForm` and calls the service once.
 from __future__ import annotations
 
 import threading
+from time import monotonic
 from typing import TYPE_CHECKING, ClassVar, cast
 
 from textual import on, work
@@ -29,6 +30,7 @@ from textual.widgets import (
     Static,
     TextArea,
 )
+from textual.worker import Worker, WorkerState
 
 from cosell_tui.domain.errors import DomainError, InvalidInput
 from cosell_tui.domain.models import NewDealForm, Referral
@@ -47,6 +49,7 @@ if TYPE_CHECKING:
     from cosell_tui.app import CoSellApp
 
 SAVE_DELAY = 0.5  # seconds after the last keystroke before the draft is written
+SAVE_AT_MOST = 2.0  # ... but typing without a pause is saved at least this often
 STEP_CLASSES: tuple[type[WizardStep], ...] = (
     CustomerStep,
     DetailsStep,
@@ -207,6 +210,8 @@ class WizardScreen(Screen[str | None]):
         self._save_timer: Timer | None = None
         self._loading = False
         self._creating = False
+        self._busy = True  # a step is being built or shown: keys wait (no half-built step)
+        self._unsaved_since: float | None = None
 
     @property
     def cosell(self) -> CoSellApp:
@@ -229,6 +234,13 @@ class WizardScreen(Screen[str | None]):
     async def on_mount(self) -> None:
         self.query_one("#wizard-error", Static).display = False
         await self.show(self.draft.step)
+
+    def on_unmount(self) -> None:
+        """Leaving by any way (ctrl+q too): what was typed since the last save is written."""
+        if self._save_timer is not None and not self.saver.closed and not self._creating:
+            self._save_timer.stop()
+            draft = self.draft.model_copy(deep=True)
+            self.saver.write(self.saver.ticket(), draft, self.is_untouched(draft))
 
     def is_untouched(self, draft: Draft | None = None) -> bool:
         """Nothing typed or chosen beyond what the wizard fills in by itself."""
@@ -253,7 +265,6 @@ class WizardScreen(Screen[str | None]):
             return widget
         widget = STEP_CLASSES[step.value - 1](self.context)
         widget.display = False
-        self._steps[step] = widget
         await self.query_one(ContentSwitcher).mount(widget)
         self._loading = True
         # what an untouched wizard holds (the step pre-fills the country, the currency, the
@@ -265,6 +276,7 @@ class WizardScreen(Screen[str | None]):
         widget.load(self.draft)
         widget.dump(self.draft)  # the step's own defaults join the draft; typed values stay
         self._loading = False
+        self._steps[step] = widget
         return widget
 
     async def show(self, step: Step) -> None:
@@ -272,7 +284,11 @@ class WizardScreen(Screen[str | None]):
         if step not in self.context.rules.steps(self.draft):
             step = Step.REVIEW if step is Step.SELLING else step
         self.draft.step = step
-        widget = await self._mounted(step)
+        self._busy = True
+        try:
+            widget = await self._mounted(step)
+        finally:
+            self._busy = False
         self._loading = True
         widget.load(self.draft)
         self._loading = False
@@ -298,8 +314,8 @@ class WizardScreen(Screen[str | None]):
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if not self.is_mounted:
-            return True
+        if self._busy or self._creating:
+            return False  # nothing acts on a half-built step or on a deal being created
         if action == "create":
             return self.draft.step is Step.REVIEW
         if action == "next":
@@ -316,6 +332,8 @@ class WizardScreen(Screen[str | None]):
     # moving
 
     async def action_next(self) -> None:
+        if self._busy or self._creating:
+            return
         if self.draft.step is Step.REVIEW:
             await self.action_create()
             return
@@ -333,6 +351,8 @@ class WizardScreen(Screen[str | None]):
         await self.show(self.draft.step)
 
     async def action_back(self) -> None:
+        if self._busy or self._creating:
+            return
         widget = self.current
         widget.dump(self.draft)
         steps = self.context.rules.steps(self.draft)
@@ -346,6 +366,8 @@ class WizardScreen(Screen[str | None]):
     @on(WizardStep.GoTo)
     async def _go_to(self, event: WizardStep.GoTo) -> None:
         event.stop()
+        if self._busy or self._creating:
+            return
         self.current.dump(self.draft)
         self.draft.step = event.step
         self.save_now()
@@ -370,14 +392,21 @@ class WizardScreen(Screen[str | None]):
     @on(SelectionList.SelectedChanged)
     @on(WizardStep.Changed)
     def _changed(self) -> None:
-        if self._loading or not self.is_mounted or self._creating or not self._steps:
+        if self._loading or self._busy or self._creating or self.draft.step not in self._steps:
             return
         self.current.dump(self.draft)
         if self._save_timer is not None:
             self._save_timer.stop()
-        self._save_timer = self.set_timer(SAVE_DELAY, self.save_now)
+        now = monotonic()
+        if self._unsaved_since is None:
+            self._unsaved_since = now
+        if now - self._unsaved_since >= SAVE_AT_MOST:
+            self.save_now()
+        else:
+            self._save_timer = self.set_timer(SAVE_DELAY, self.save_now)
 
     def save_now(self) -> None:
+        self._unsaved_since = None
         if self._save_timer is not None:
             self._save_timer.stop()
             self._save_timer = None
@@ -392,6 +421,8 @@ class WizardScreen(Screen[str | None]):
     # leaving
 
     def action_leave(self) -> None:
+        if self._busy or self._creating:
+            return
         self.current.dump(self.draft)
         if self.is_untouched():
             self._discard_and_close()
@@ -419,7 +450,7 @@ class WizardScreen(Screen[str | None]):
     # creating
 
     async def action_create(self) -> None:
-        if self._creating:
+        if self._creating or self._busy:
             return
         self.current.dump(self.draft)
         bad = first_invalid_step(self.draft, self.context.rules)
@@ -477,7 +508,28 @@ class WizardScreen(Screen[str | None]):
 
     def _created(self, referral: Referral) -> None:
         self.notify(f"Created the deal {referral.name}.", timeout=3)
+        while self.app.screen is not self:  # a dialog opened meanwhile goes first
+            self.app.pop_screen()
         self.dismiss(referral.id)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A failed save or create is said, never silent (worker errors stay on this screen)."""
+        if event.state is not WorkerState.ERROR:
+            return
+        error = event.worker.error
+        if event.worker.group == "wizard-create":
+            self._creating = False
+            self.query_one("#wizard-next", Button).disabled = False
+            self.refresh_bindings()
+        if isinstance(error, DomainError):
+            message = error.message
+        else:
+            from cosell_tui.cli import _log_bug  # noqa: PLC0415
+
+            where = _log_bug(error) if isinstance(error, BaseException) else None
+            message = f"Something went wrong ({type(error).__name__}); details are in {where}."
+        what = "The draft could not be saved" if event.worker.group == "wizard-draft" else None
+        self.notify(f"{what}: {message}" if what else message, severity="error", timeout=10)
 
 
 def _step_of(key: str) -> Step | None:
