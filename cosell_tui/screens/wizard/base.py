@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual.containers import VerticalScroll
 from textual.message import Message
-from textual.widgets import Static
+from textual.widgets import OptionList, Static
 
 from cosell_tui.domain.models import Organization, Solution, TeamMemberForm, User
 from cosell_tui.domain.wizard import Draft, Rules, Step
@@ -93,3 +93,23 @@ class WizardStep(VerticalScroll):
         first = next(iter(self.query(Field)), None)
         if first is not None:
             first.control.focus(scroll_visible=False)  # the step was just scrolled home
+
+
+class RemovableList(OptionList):
+    """A list the step edits (team members, invited partners); subclasses bind `remove`."""
+
+    class RemoveRequested(Message):
+        def __init__(self, index: int) -> None:
+            super().__init__()
+            self.index = index
+
+    def action_remove(self) -> None:
+        if self.highlighted is not None:
+            self.post_message(self.RemoveRequested(self.highlighted))
+
+
+class ListField(Field):
+    """A list as a field, so a message about the whole list shows under it."""
+
+    def value(self) -> Any:
+        return None

@@ -10,15 +10,14 @@ the deal screen's `InvitePartnersDialog` and kept in the draft until Create send
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from pydantic import ValidationError
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.message import Message
-from textual.widgets import Button, OptionList, Select, Static
+from textual.widgets import Button, Select, Static
 from textual.widgets.option_list import Option
 
 from cosell_tui.domain.enums import DealType, HelpType, Status
@@ -34,7 +33,7 @@ from cosell_tui.domain.wizard import (
 )
 from cosell_tui.screens.dialog import Field
 from cosell_tui.screens.dialogs.invite import VENDOR_DECIDES, InviteDefaults, InvitePartnersDialog
-from cosell_tui.screens.wizard.base import WizardContext, WizardStep
+from cosell_tui.screens.wizard.base import ListField, RemovableList, WizardContext, WizardStep
 from cosell_tui.widgets.text import day, literal, money
 
 INVITE_KEY = "ctrl+t"
@@ -110,7 +109,7 @@ class AddPartnersDialog(InvitePartnersDialog):
     save_label = "Add to the deal"
 
 
-class InvitedPartners(OptionList):
+class InvitedPartners(RemovableList):
     """The partners invited so far; `delete` or `backspace` takes the highlighted one off."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -122,22 +121,6 @@ class InvitedPartners(OptionList):
             tooltip="Take the highlighted partner off the list (nothing is sent before Create)",
         ),
     ]
-
-    class RemoveRequested(Message):
-        def __init__(self, index: int) -> None:
-            super().__init__()
-            self.index = index
-
-    def action_remove(self) -> None:
-        if self.highlighted is not None:
-            self.post_message(self.RemoveRequested(self.highlighted))
-
-
-class PartnersField(Field):
-    """The invited partners as a field, so a message about them shows under the list."""
-
-    def value(self) -> Any:
-        return None
 
 
 class SellingStep(WizardStep):
@@ -202,7 +185,7 @@ class SellingStep(WizardStep):
                 "vendor_help",
                 hint="Anything but none invites the vendor's sellers: co-sell. " + VENDOR_DECIDES,
             )
-        yield PartnersField(
+        yield ListField(
             "Partners to invite",
             InvitedPartners(id="selling-partners"),
             "partners",

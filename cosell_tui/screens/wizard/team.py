@@ -9,7 +9,7 @@ refuses to go on until it is added or cleared, so nobody is silently dropped.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from pydantic import ValidationError
 from rich.text import Text
@@ -18,7 +18,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.events import Resize
-from textual.message import Message
 from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -26,7 +25,7 @@ from cosell_tui.domain.models import TeamMemberForm
 from cosell_tui.domain.validation import field_messages
 from cosell_tui.domain.wizard import MEMBER_NOT_ADDED, Draft, DraftMember, Step, member
 from cosell_tui.screens.dialog import Field
-from cosell_tui.screens.wizard.base import WizardContext, WizardStep
+from cosell_tui.screens.wizard.base import ListField, RemovableList, WizardContext, WizardStep
 from cosell_tui.widgets.text import literal
 
 WIDE = 100  # columns from which the recent contacts sit beside the member form
@@ -42,7 +41,7 @@ def _name(person: DraftMember | TeamMemberForm) -> str:
     return f"{person.first_name.strip()} {person.last_name.strip()}".strip()
 
 
-class TeamMembers(OptionList):
+class TeamMembers(RemovableList):
     """The team so far; `delete` or `backspace` removes the highlighted person."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -54,22 +53,6 @@ class TeamMembers(OptionList):
             tooltip="Take the highlighted person off the team",
         ),
     ]
-
-    class RemoveRequested(Message):
-        def __init__(self, index: int) -> None:
-            super().__init__()
-            self.index = index
-
-    def action_remove(self) -> None:
-        if self.highlighted is not None:
-            self.post_message(self.RemoveRequested(self.highlighted))
-
-
-class TeamField(Field):
-    """The team list as a field, so 'at least one' and 'twice' show under it."""
-
-    def value(self) -> Any:
-        return None
 
 
 class TeamStep(WizardStep):
@@ -95,7 +78,7 @@ class TeamStep(WizardStep):
     # layout
 
     def compose(self) -> ComposeResult:
-        yield TeamField(
+        yield ListField(
             "On the team",
             TeamMembers(id="team-list"),
             "team",
@@ -287,7 +270,7 @@ class TeamStep(WizardStep):
         self._refresh_lists()
         team = self._team_list()
         team.highlighted = len(self.members) - 1
-        self.query_one(TeamField).show_error(None)
+        self.query_one(ListField).show_error(None)
         self.post_message(self.Changed())
 
     @on(Button.Pressed, "#member-add")
