@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from pathlib import Path, PurePath
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import events
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.reactive import reactive
+from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from cosell_tui import services
+from cosell_tui.config import Config
 from cosell_tui.domain.errors import DomainError
 from cosell_tui.domain.models import Organization, User
 from cosell_tui.screens.main import MainScreen
@@ -20,34 +24,117 @@ from cosell_tui.source import DatabaseSource
 from cosell_tui.store import queries
 from cosell_tui.store.database import Database
 
+if TYPE_CHECKING:
+    from textual.command import Provider
+
 STYLES = Path(__file__).parent / "styles"
 SWEEP_SECONDS = 60
+UNREAD_SECONDS = 2  # one indexed COUNT: cheap enough to notice other terminals' actions quickly
 MIN_SIZE = (80, 24)
+
+
+def _deal_commands() -> type[Provider]:
+    from cosell_tui.screens.palette import DealCommands  # noqa: PLC0415
+
+    return DealCommands
 
 
 class CoSellApp(App[None]):
     TITLE = "cosell-tui"
     CSS_PATH: ClassVar[list[str | PurePath]] = sorted(STYLES.glob("*.tcss"))
+    COMMANDS = App.COMMANDS | {_deal_commands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "quit", "Quit", show=False, id="app.quit", tooltip="Leave cosell-tui"),
+        # f1 is never typed text, so it may take priority and work inside dialogs too
+        Binding(
+            "f1",
+            "help",
+            "Help",
+            priority=True,
+            show=False,
+            id="app.help",
+            tooltip="The keys that work here, and how co-selling works",
+        ),
+        Binding(
+            "question_mark",
+            "help",
+            "Help",
+            id="app.help_question",
+            tooltip="The keys that work here, and how co-selling works",
+        ),
+        Binding(
+            "N",
+            "notifications",
+            "Notifications",
+            show=False,
+            id="app.notifications",
+            tooltip="Your notifications, newest first",
+        ),
     ]
 
-    def __init__(self, db: Database, user: User, organization: Organization) -> None:
+    unread: reactive[int] = reactive(0, init=False)
+    """The signed-in user's unread notifications, polled (other processes' changes too)."""
+
+    def __init__(
+        self,
+        db: Database,
+        user: User | None,
+        organization: Organization | None,
+        config: Config | None = None,
+        config_problem: str | None = None,
+        config_path: Path | None = None,
+    ) -> None:
         super().__init__()
         self.db = db
-        self.user = user
-        self.organization = organization
-        self.source = DatabaseSource(db, user)
+        self._user = user
+        self._organization = organization
+        self._source = DatabaseSource(db, user) if user is not None else None
+        self.config = config or Config()
+        self.config_problem = config_problem
+        self.config_path = config_path
         self.log_path: Path | None = None
+
+    # The signed-in user; None only while the first-run form shows (R-UI-8).
+    @property
+    def user(self) -> User:
+        assert self._user is not None, "nobody is signed in yet"
+        return self._user
+
+    @property
+    def organization(self) -> Organization:
+        assert self._organization is not None, "nobody is signed in yet"
+        return self._organization
+
+    @property
+    def source(self) -> DatabaseSource:
+        assert self._source is not None, "nobody is signed in yet"
+        return self._source
+
+    @property
+    def signed_in(self) -> bool:
+        return self._user is not None
 
     def on_mount(self) -> None:
         if os.environ.get("NO_COLOR"):
             self.add_class("-no-color")
-        self.push_screen(MainScreen())
+        self.apply_config()
+        if self.signed_in:
+            self.push_screen(MainScreen())
+        else:
+            from cosell_tui.screens.first_run import FirstRunScreen  # noqa: PLC0415
+
+            self.push_screen(FirstRunScreen(), self._first_run_done)
         if self.size.width < MIN_SIZE[0] or self.size.height < MIN_SIZE[1]:
             self.push_screen(TooSmallScreen(*self.size))
         self.sweep()
         self.set_interval(SWEEP_SECONDS, self.sweep)
+        self.set_interval(UNREAD_SECONDS, self.refresh_unread)
+
+    def apply_config(self) -> None:
+        """Keymap and theme from the config file; a problem is one sentence (issue 5)."""
+        from cosell_tui.config import apply_to_app  # noqa: PLC0415
+
+        apply_to_app(self)
 
     def on_resize(self, event: events.Resize) -> None:
         """Below 80×24 say so instead of drawing a broken screen (R-Q-3)."""
@@ -61,6 +148,68 @@ class CoSellApp(App[None]):
         elif not small and showing:
             self.pop_screen()
 
+    # --- who is signed in (R-UI-7, R-UI-8) ---------------------------------------------------
+
+    def sign_in(self, user: User) -> None:
+        """Show the whole app as `user`: every screen is rebuilt from the database."""
+        with self.db.reading() as session:
+            organization = queries.organization(session, user.organization_id)
+        self._user = user
+        self._organization = organization
+        self._source = DatabaseSource(self.db, user)
+        self.set_reactive(CoSellApp.unread, 0)  # no "new notifications" toast for the switch
+        # a fresh main screen replaces the one that showed the previous user's data (`u` is
+        # pressed on the main screen; the first-run form leaves nothing under it)
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        if isinstance(self.screen, MainScreen):
+            self.switch_screen(MainScreen())
+        else:
+            self.push_screen(MainScreen())
+        self.refresh_unread()
+
+    def _first_run_done(self, user: User | None) -> None:
+        if user is None:
+            self.exit()
+        else:
+            self.sign_in(user)
+
+    def action_switch_user(self) -> None:
+        from cosell_tui.screens.switch_user import SwitchUserScreen  # noqa: PLC0415
+
+        def chosen(user: User | None) -> None:
+            if user is not None and user.id != self.user.id:
+                self.sign_in(user)
+
+        self.push_screen(SwitchUserScreen(self.user), chosen)
+
+    # --- help, notifications, palette (R-UI-6, §6) ----------------------------------------------
+
+    def action_help(self) -> None:
+        from cosell_tui.screens.help import HelpScreen  # noqa: PLC0415
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
+
+    def action_notifications(self) -> None:
+        from cosell_tui.screens.notifications import NotificationsScreen  # noqa: PLC0415
+
+        if self.signed_in and not isinstance(self.screen, NotificationsScreen):
+            self.push_screen(NotificationsScreen())
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("notifications", "switch_user"):
+            return self.signed_in
+        return True
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        """The palette offers every action of the screen the user is on, by name (R-UI-6)."""
+        from cosell_tui.screens.palette import system_commands  # noqa: PLC0415
+
+        yield from system_commands(self, screen)
+
+    # --- data from elsewhere -----------------------------------------------------------------
+
     def data_changed(self) -> None:
         """Something changed behind the screens' backs: every open screen reads afresh."""
         from cosell_tui.screens.deal import DealScreen  # noqa: PLC0415
@@ -70,6 +219,22 @@ class CoSellApp(App[None]):
                 screen.reload_all()
             elif isinstance(screen, DealScreen):
                 screen.reload()
+
+    def refresh_unread(self) -> None:
+        if self.signed_in:
+            self.run_worker(
+                self._read_unread, thread=True, group="unread", exclusive=True, exit_on_error=False
+            )
+
+    def _read_unread(self) -> tuple[int, int]:
+        source = self.source
+        return source.user.id, source.unread()
+
+    def watch_unread(self, before: int, now: int) -> None:
+        from cosell_tui.screens.notifications import unread_rose  # noqa: PLC0415
+
+        if now > before:
+            unread_rose(self, before, now)
 
     def sweep(self) -> None:
         """R-LIFE-4, R-NOTE-4: expire and remind at start and every minute."""
@@ -88,6 +253,11 @@ class CoSellApp(App[None]):
             if isinstance(result, services.SweepResult) and (result.expired or result.reminded):
                 self.data_changed()
             return
+        if event.state is WorkerState.SUCCESS and event.worker.group == "unread":
+            user_id, unread = event.worker.result  # type: ignore[misc]
+            if self.signed_in and user_id == self.user.id:  # not a count read for the last user
+                self.unread = unread
+            return
         if event.state is not WorkerState.ERROR:
             return
         error = event.worker.error
@@ -104,8 +274,16 @@ class CoSellApp(App[None]):
         )
 
 
-def build_app(db: Database, user: User) -> CoSellApp:
-    """The one factory the CLI and the tests use."""
-    with db.reading() as session:
-        organization = queries.organization(session, user.organization_id)
-    return CoSellApp(db, user, organization)
+def build_app(
+    db: Database,
+    user: User | None,
+    config: Config | None = None,
+    config_problem: str | None = None,
+    config_path: Path | None = None,
+) -> CoSellApp:
+    """The one factory the CLI and the tests use; `user` None opens the first-run form."""
+    organization = None
+    if user is not None:
+        with db.reading() as session:
+            organization = queries.organization(session, user.organization_id)
+    return CoSellApp(db, user, organization, config, config_problem, config_path)

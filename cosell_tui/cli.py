@@ -181,13 +181,19 @@ def cmd_open(args: argparse.Namespace) -> int:
         _build_demo(target, seed=1, today=clock.now().date(), deals=None, force=False)
     db = _open(target, clock)
     try:
-        user = _signed_in(db, _option(args, "as_user", "COSELL_USER"))
+        email = _option(args, "as_user", "COSELL_USER")
         if interactive():
             from cosell_tui.app import build_app  # noqa: PLC0415
+            from cosell_tui.config import config_path, load_config  # noqa: PLC0415
 
-            app = build_app(db, user)
+            # an empty database opens the first-run form (R-UI-8) unless a user was named
+            user = _signed_in(db, email) if email or _has_users(db) else None
+            path = config_path()
+            config, problem = load_config(path)
+            app = build_app(db, user, config, problem, path)
             app.run()
             return app.return_code or 0
+        user = _signed_in(db, email)
         from cosell_tui.store import queries  # noqa: PLC0415
 
         with db.reading() as session:
@@ -202,6 +208,13 @@ def cmd_open(args: argparse.Namespace) -> int:
     )
     print("Not a terminal: start cosell-tui in an interactive terminal to use its screens.")
     return 0
+
+
+def _has_users(db: Database) -> bool:
+    from cosell_tui.store import queries  # noqa: PLC0415
+
+    with db.reading() as session:
+        return queries.first_admin(session) is not None
 
 
 def _build_demo(target: str, *, seed: int, today: date, deals: int | None, force: bool) -> str:

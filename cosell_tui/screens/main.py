@@ -20,7 +20,7 @@ from cosell_tui.domain.errors import DomainError
 from cosell_tui.domain.models import ValueTotal
 from cosell_tui.screens.sort import SortDialog
 from cosell_tui.source import WizardSource
-from cosell_tui.store.lists import DealQuery, SortKey, Tab
+from cosell_tui.store.lists import DealQuery, Show, SortKey, Tab
 from cosell_tui.widgets.deal_list import DealList
 from cosell_tui.widgets.text import literal, money
 
@@ -115,13 +115,20 @@ class MainScreen(Screen[None]):
             id="main.new_deal_refused",
             tooltip="Why you cannot create deals",
         ),
+        Binding(
+            "u",
+            "app.switch_user",
+            "Switch user",
+            show=False,
+            id="main.switch_user",
+            tooltip="Show the app as another user of this database",
+        ),
         Binding("q", "app.quit", "Quit", id="main.quit", tooltip="Leave cosell-tui"),
     ]
 
     def __init__(self) -> None:
         super().__init__()
         self.queries = {tab: DealQuery(tab=tab, sort=DEFAULT_SORT[tab]) for tab in Tab}
-        self._unread = 0
         self._opening_wizard = False
 
     @property
@@ -130,7 +137,10 @@ class MainScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         source = self.cosell.source
-        with TabbedContent(initial=Tab.INBOUND.value):
+        config = self.cosell.config
+        show = Show(config.default_view)
+        self.queries = {tab: query.with_(show=show) for tab, query in self.queries.items()}
+        with TabbedContent(initial=config.default_tab):
             for tab in Tab:
                 with TabPane(TAB_TITLES[tab], id=tab.value):
                     yield DealList(source, self.queries[tab], id=f"list-{tab.value}")
@@ -146,14 +156,13 @@ class MainScreen(Screen[None]):
         self.query_one("#who", Static).update(literal(who))
         self.query_one("#filter", Input).display = False
         self.current_list.focus()
-        self.refresh_unread()
-        self.set_interval(5, self.refresh_unread)
+        self.watch(self.app, "unread", self._show_unread)
 
     def reload_all(self) -> None:
         for deal_list in self.query(DealList):
             deal_list.reload()
         self.refresh_totals()
-        self.refresh_unread()
+        self.cosell.refresh_unread()
 
     # --- which list ----------------------------------------------------------------------
 
@@ -385,11 +394,6 @@ class MainScreen(Screen[None]):
         ]
         more = f" +{len(totals) - 3}" if len(totals) > 3 else ""
         self.query_one("#values", Static).update(" · ".join(parts) + more)
-
-    @work(thread=True, group="unread", exclusive=True, exit_on_error=False)
-    def refresh_unread(self) -> None:
-        unread = self.cosell.source.unread()
-        self.app.call_from_thread(self._show_unread, unread)
 
     def _show_unread(self, unread: int) -> None:
         self.query_one("#unread", Static).update(f"✉ {unread}")
