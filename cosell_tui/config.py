@@ -1,44 +1,113 @@
 """The config file (issue 5, STYLE rule 13): TOML in the user config directory, or COSELL_CONFIG.
 
-CONTRACT (helper H1 fills in the loading, validation, saving and `apply_to_app`):
 - `Config` is the validated settings; `Config()` is the defaults.
 - `config_path()` -> the file to read (COSELL_CONFIG, else platformdirs' user config dir).
 - `load_config(path) -> tuple[Config, str | None]`: the config and, when the file is
   invalid, one sentence naming the line and setting (and then the defaults are returned).
+  A missing file is the defaults, silently.
 - `save_theme(path, theme)`: persist a theme chosen in the app, keeping the rest of the file.
-- `apply_to_app(app)`: keymap (App.set_keymap) and theme on the running app; reports
-  `app.config_problem` with app.notify.
+- `apply_to_app(app)`: date format, keymap (App.set_keymap) and theme on the running app;
+  reports `app.config_problem` with app.notify, and saves the theme whenever the user
+  changes it (ctrl+p → Change theme).
 """
 
 from __future__ import annotations
 
+import difflib
+import json
 import os
+import re
+import tempfile
+import threading
+import tomllib
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from cosell_tui.widgets.text import date_format_problem
 
 if TYPE_CHECKING:
+    from textual.theme import Theme
+
     from cosell_tui.app import CoSellApp
+
+STARTED_WITH_DEFAULTS = "started with the default settings."
+
+
+class SettingError(ValueError):
+    """A setting's value is refused; `where` is its path in the file (for the line)."""
+
+    def __init__(self, where: tuple[str, ...], message: str) -> None:
+        super().__init__(message)
+        self.where = where
+        self.message = message
 
 
 class Config(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     theme: str = "textual-dark"
+    """Any Textual theme (the app checks the name: themes are known only there)."""
     default_tab: Literal["inbound", "outbound", "favorites"] = "inbound"
     default_view: Literal["active", "closed", "all"] = "active"
+    """What the lists show first (the `v` key cycles active, closed, all)."""
     date_format: str = "%Y-%m-%d"
+    """strftime pattern for every date shown (inputs stay YYYY-MM-DD)."""
     keymap: dict[str, str] = Field(default_factory=dict)
+    """Binding id → comma-separated Textual key names; normalized ("?" → "question_mark")."""
+
+    @field_validator("theme")
+    @classmethod
+    def _theme_named(cls, theme: str) -> str:
+        if not theme.strip():
+            raise SettingError(("theme",), 'theme = "" names no theme')
+        return theme
+
+    @field_validator("date_format")
+    @classmethod
+    def _date_format_shows_dates(cls, pattern: str) -> str:
+        problem = date_format_problem(pattern)
+        if problem:
+            raise SettingError(("date_format",), f"date_format = {_shown(pattern)} {problem}")
+        return pattern
+
+    @field_validator("keymap")
+    @classmethod
+    def _keymap_known_and_clear(cls, keymap: dict[str, str]) -> dict[str, str]:
+        if not keymap:
+            return keymap
+        from cosell_tui import keys  # noqa: PLC0415 - imports every screen: only when needed
+
+        known = keys.binding_ids()
+        normalized: dict[str, str] = {}
+        for binding_id, value in keymap.items():
+            where = ("keymap", binding_id)
+            if binding_id not in known:
+                close = difflib.get_close_matches(binding_id, list(known), n=1)
+                hint = f'did you mean "{close[0]}"?' if close else "docs/config.md lists them"
+                raise SettingError(where, f'keymap "{binding_id}" is not a binding id ({hint})')
+            try:
+                normalized[binding_id] = keys.normalize_keys(value)
+            except ValueError as error:
+                raise SettingError(
+                    where,
+                    f'keymap "{binding_id}" = {_shown(value)}: {error} (key names look like '
+                    "o, G, question_mark, ctrl+s, f5, escape; see docs/config.md)",
+                ) from None
+        clash = keys.find_clash(normalized)
+        if clash is not None:
+            raise SettingError(
+                ("keymap", clash.binding_id), clash.describe(keymap[clash.binding_id])
+            )
+        return normalized
 
 
-def apply_to_app(app: CoSellApp) -> None:
-    if app.config.keymap:
-        app.set_keymap(app.config.keymap)
-    if app.config.theme != app.theme:
-        app.theme = app.config.theme
-    if app.config_problem:
-        app.notify(app.config_problem, severity="warning", timeout=15)
+SETTINGS = tuple(Config.model_fields)
+
+
+# --- reading ---------------------------------------------------------------------------------
 
 
 def config_path() -> Path:
@@ -51,8 +120,264 @@ def config_path() -> Path:
 
 
 def load_config(path: Path) -> tuple[Config, str | None]:
-    return Config(), None
+    """The settings in `path`; on any problem the defaults and one sentence saying it."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        return Config(), None
+    except (OSError, UnicodeDecodeError) as error:
+        reason = error.strerror if isinstance(error, OSError) else "it is not UTF-8 text"
+        return Config(), f"{_name(path)} could not be read ({reason}); {STARTED_WITH_DEFAULTS}"
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        return Config(), _toml_problem(path, text, str(error))
+    data = _flatten_keymap(data)
+    try:
+        return Config.model_validate(data), None
+    except ValidationError as error:
+        where, message = _explain(error)
+        return Config(), problem_sentence(path, where, message, text)
+
+
+def _flatten_keymap(data: dict[str, Any]) -> dict[str, Any]:
+    """`list.sort = "s"` under [keymap] is a dotted key in TOML: read it as the id list.sort."""
+    keymap = data.get("keymap")
+    if not isinstance(keymap, dict):
+        return data
+    flat: dict[str, Any] = {}
+
+    def walk(prefix: str, table: Mapping[str, Any]) -> None:
+        for key, value in table.items():
+            name = f"{prefix}.{key}" if prefix else key
+            if isinstance(value, dict):
+                walk(name, value)
+            else:
+                flat[name] = value
+
+    walk("", keymap)
+    return {**data, "keymap": flat}
+
+
+def _explain(error: ValidationError) -> tuple[tuple[str, ...], str]:
+    """The first error as (where in the file, what is wrong) in the user's words."""
+    first = error.errors()[0]
+    where = tuple(str(part) for part in first["loc"])
+    value = first.get("input")
+    kind = first["type"]
+    cause = (first.get("ctx") or {}).get("error")
+    if isinstance(cause, SettingError):
+        return cause.where, cause.message
+    setting = where[0] if where else ""
+    if kind == "extra_forbidden":
+        names = ", ".join(n if n != "keymap" else "[keymap]" for n in SETTINGS)
+        return where, f'there is no setting "{setting}" (the settings: {names})'
+    if setting == "keymap" and len(where) == 1:
+        return where, 'keymap must be a table: a [keymap] line, then lines like "list.sort" = "s"'
+    if setting == "keymap":
+        return where, f'keymap "{where[1]}" = {_shown(value)} must be keys in quotes, like "s"'
+    if kind == "literal_error":
+        field = Config.model_fields[setting]
+        quoted = [f'"{choice}"' for choice in getattr(field.annotation, "__args__", ())]
+        choices = ", ".join(quoted[:-1]) + f" or {quoted[-1]}"
+        return where, f"{setting} = {_shown(value)} must be one of {choices}"
+    return where, f"{setting} = {_shown(value)} must be text in quotes"
+
+
+def _shown(value: object) -> str:
+    """A value as the TOML file spells it."""
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "a list"
+    return str(value)
+
+
+def _name(path: Path | None) -> str:
+    if path is None:
+        return "The config file"
+    home = Path.home()
+    try:
+        return "~/" + path.relative_to(home).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def problem_sentence(
+    path: Path | None, where: tuple[str, ...], message: str, text: str | None = None
+) -> str:
+    """`<file> line 7: <message>; started with the default settings.`"""
+    if text is None and path is not None:
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError):
+            text = None
+    line = _line_of(text, where) if text is not None else None
+    at = f" line {line}" if line else ""
+    return f"{_name(path)}{at}: {message}; {STARTED_WITH_DEFAULTS}"
+
+
+def _toml_problem(path: Path, text: str, message: str) -> str:
+    found = re.search(r"\s*\(at line (\d+), column (\d+)\)$", message)
+    what = message[: found.start()] if found else message
+    what = what[:1].lower() + what[1:]
+    if not found:
+        return f"{_name(path)}: not valid TOML ({what}); {STARTED_WITH_DEFAULTS}"
+    line, column = int(found.group(1)), int(found.group(2))
+    lines = text.splitlines()
+    shown = lines[line - 1].strip() if line <= len(lines) else ""
+    excerpt = f" ({_shown(shown[:40] + ('…' if len(shown) > 40 else ''))})" if shown else ""
+    return (
+        f"{_name(path)} line {line}{excerpt}: not valid TOML ({what}, column {column}); "
+        f"{STARTED_WITH_DEFAULTS}"
+    )
+
+
+_KEY_PART = r'(?:[A-Za-z0-9_-]+|"(?:[^"\\]|\\.)*"|\'[^\']*\')'
+_KEY = re.compile(rf"^\s*({_KEY_PART}(?:\s*\.\s*{_KEY_PART})*)\s*=")
+_TABLE = re.compile(rf"^\s*\[\s*({_KEY_PART}(?:\s*\.\s*{_KEY_PART})*)\s*\]\s*(?:#.*)?$")
+
+
+def _parts(dotted: str) -> list[str]:
+    found = re.findall(_KEY_PART, dotted)
+    return [json.loads(p) if p.startswith('"') else p.strip("'") for p in found]
+
+
+def _line_of(text: str, where: tuple[str, ...]) -> int | None:
+    """The line (from 1) where the setting at `where` is written, or its table's."""
+    wanted = ".".join(where)
+    fallback = None
+    table: list[str] = []
+    for number, line in enumerate(text.splitlines(), 1):
+        header = _TABLE.match(line)
+        if header:
+            table = _parts(header.group(1))
+            if ".".join(table) == wanted or (where and ".".join(table) == where[0]):
+                fallback = fallback or number
+            continue
+        key = _KEY.match(line)
+        if key is None:
+            continue
+        full = ".".join([*table, *_parts(key.group(1))])
+        if full == wanted:
+            return number
+        if where and full == where[0] and not table:
+            fallback = fallback or number  # keymap = { ... } inline
+    return fallback
+
+
+# --- saving the theme ------------------------------------------------------------------------
+
+_saving = threading.Lock()
+_THEME_LINE = re.compile(
+    r"""^(\s*(?:theme|"theme"|'theme')\s*=\s*)("(?:[^"\\]|\\.)*"|'[^']*'|\S+)(.*)$"""
+)
 
 
 def save_theme(path: Path, theme: str) -> None:
-    pass
+    """Write `theme = "<theme>"` at the top level of `path`, keeping every other line.
+
+    Creates the file (and its folder) when missing; replaces it atomically. Raises OSError.
+    """
+    with _saving:
+        target = path.resolve() if path.is_symlink() else path  # a dotfiles link stays a link
+        try:
+            text = target.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            text = ""
+        new_line = f"theme = {json.dumps(theme)}"
+        lines = text.splitlines()
+        first_table = next(
+            (i for i, line in enumerate(lines) if line.lstrip().startswith("[")), len(lines)
+        )
+        for index, line in enumerate(lines[:first_table]):
+            found = _THEME_LINE.match(line)
+            if found:
+                lines[index] = f"{found.group(1)}{json.dumps(theme)}{found.group(3)}"
+                break
+        else:
+            # after the last top-level line: above the first table, its own comments and the
+            # blank lines before them
+            at = first_table
+            if at < len(lines):
+                while at > 0 and lines[at - 1].lstrip().startswith("#"):
+                    at -= 1
+            while at > 0 and not lines[at - 1].strip():
+                at -= 1
+            gap = [""] if at < len(lines) and lines[at].strip() else []
+            lines[at:at] = [new_line, *gap]
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".config-", suffix=".toml")
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                out.write("\n".join(lines) + "\n")
+                out.flush()
+                os.fsync(out.fileno())
+            if target.exists():
+                os.chmod(temporary, target.stat().st_mode & 0o7777)
+            os.replace(temporary, target)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+
+
+def _save_in_background(app: CoSellApp, path: Path, theme: str) -> None:
+    try:
+        save_theme(path, theme)
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        app.call_from_thread(
+            app.notify,
+            f"The theme could not be saved to {_name(path)} ({reason}); it lasts until you quit.",
+            severity="warning",
+            timeout=10,
+            markup=False,
+        )
+
+
+# --- the running app -------------------------------------------------------------------------
+
+
+def apply_to_app(app: CoSellApp) -> None:
+    """Date format, keymap and theme from `app.config`; the problem, if any, as a notice."""
+    from cosell_tui import keys  # noqa: PLC0415
+    from cosell_tui.widgets.text import set_date_format  # noqa: PLC0415
+
+    if app.config_problem is None and app.config.theme not in app.available_themes:
+        app.config_problem = problem_sentence(
+            app.config_path,
+            ("theme",),
+            f"theme = {_shown(app.config.theme)} is not a theme here "
+            '(ctrl+p, then "Change theme", lists them)',
+        )
+        app.config = Config()
+    config = app.config
+    set_date_format(config.date_format)  # always: an earlier app in this process may have set it
+    if config.keymap:
+        app.set_keymap(keys.effective_keymap(config.keymap))
+    if config.theme != app.theme:
+        app.theme = config.theme
+    saved = [config.theme]
+
+    def theme_changed(theme: Theme) -> None:
+        if theme.name == saved[0]:
+            return  # the theme the config set at start (published after this), or unchanged
+        saved[0] = theme.name
+        app.config = app.config.model_copy(update={"theme": theme.name})
+        path = app.config_path
+        if path is not None:
+            app.run_worker(
+                lambda: _save_in_background(app, path, theme.name),
+                thread=True,
+                group="config-save",
+                exit_on_error=False,
+            )
+
+    app.theme_changed_signal.subscribe(app, theme_changed)
+    if app.config_problem:
+        # markup=False: the sentence quotes the file ("[keymap") and must show it as written
+        app.notify(app.config_problem, severity="warning", timeout=15, markup=False)

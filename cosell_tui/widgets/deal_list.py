@@ -27,7 +27,7 @@ from cosell_tui.domain.enums import DealType, Direction, Status
 from cosell_tui.domain.lifecycle import STAGE_PERCENT
 from cosell_tui.domain.models import DealRow
 from cosell_tui.store.lists import DealQuery, SortKey, Tab
-from cosell_tui.widgets.text import literal, money
+from cosell_tui.widgets.text import date_width, day, literal, money
 
 PAGE = 100
 CACHED_PAGES = 40
@@ -73,7 +73,7 @@ def columns_for(tab: Tab) -> list[Column]:
         Column(SortKey.STATUS, "Status", 8),
         Column(SortKey.STAGE, "Stage", 5, "right"),
         Column(SortKey.VALUE, "Value", 10, "right"),
-        Column(SortKey.CLOSE_DATE, "Close", 11),
+        Column(SortKey.CLOSE_DATE, "Close", 1 + date_width()),  # the overdue mark and the date
     ]
     if tab is Tab.INBOUND:
         cols.append(Column(SortKey.URGENCY, "Left", 5, "right"))
@@ -317,7 +317,7 @@ class DealList(ScrollView, can_focus=True):
             Text(row.status.label),
             Text(f"{STAGE_PERCENT[row.stage]}%"),
             Text(money(row.value, row.currency)),
-            Text(("!" if overdue else " ") + row.close_date.isoformat()),
+            Text(("!" if overdue else " ") + day(row.close_date)),
         ]
         if self.deal_query.tab is Tab.INBOUND:
             left = days_left(row, self.source.now())

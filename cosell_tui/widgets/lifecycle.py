@@ -36,6 +36,7 @@ from cosell_tui.domain.enums import (
 from cosell_tui.domain.lifecycle import stage_rank, stages
 from cosell_tui.domain.models import Referral
 from cosell_tui.domain.registration import Milestone, lifecycle_closed, milestones_reached
+from cosell_tui.widgets.text import day
 
 WIDE_AT = 110
 """From this many cells wide the widget shows the stepper instead of the compact lines."""
@@ -179,7 +180,7 @@ def plan_lifecycle(
     if status is Status.RECEIVED:
         waiting = "Received — awaiting your answer"
         if referral.response_deadline is not None:
-            waiting += f", due {referral.response_deadline:%Y-%m-%d %H:%M} UTC"
+            waiting += f", due {day(referral.response_deadline)} UTC"
 
     if registering:
         assert registration is not None
@@ -367,7 +368,7 @@ class LifecycleStep(Static):
         if step.note:
             lines.append(Content(step.note))  # literal: never parsed as markup
         if step.when is not None:
-            lines.append(Content(step.when.isoformat()))
+            lines.append(Content(day(step.when)))
         super().__init__(Content("\n").join(lines), classes=" ".join(step.classes))
         self.step = step
 

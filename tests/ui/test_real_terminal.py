@@ -42,6 +42,8 @@ class Terminal:
         assert shutil.which("tmux"), "tmux is installed by `make test` (see the Makefile)"
         env = {k: v for k, v in os.environ.items() if not k.startswith(("COSELL_", "TMUX"))}
         env |= {"TERM": "xterm-256color", "HOME": str(home), "XDG_STATE_HOME": str(home)}
+        # never the developer's own config file: one of the test's (missing: the defaults)
+        env["COSELL_CONFIG"] = str(home / "config.toml")
         size = ["-x", "80", "-y", "24"]
         subprocess.run(
             ["tmux", "-L", socket, "new-session", "-d", *size, "-s", session, command],
