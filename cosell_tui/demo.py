@@ -45,7 +45,7 @@ from cosell_tui.domain.models import (
     User,
 )
 from cosell_tui.domain.registration import ReviewAction
-from cosell_tui.store import queries
+from cosell_tui.store import queries, search
 from cosell_tui.store.database import Database, FixedClock
 from cosell_tui.store.schema import (
     ActivityRow,
@@ -1203,5 +1203,6 @@ def build_demo(db: Database, *, seed: int, today: date, deals: int | None = None
     script = Script(scripted, eco, start)
     _stories(script)
     script.run()
-    generate_deals(scripted, eco, deals or 0, rng, start)
+    with search.bulk_loading(scripted):  # index the generated deals once, at the end
+        generate_deals(scripted, eco, deals or 0, rng, start)
     return eco
