@@ -36,6 +36,7 @@ from cosell_tui.domain.models import (
     Notification,
     Organization,
     Party,
+    Record,
     Referral,
     ReferralSolution,
     Registration,
@@ -409,24 +410,57 @@ def registration(session: Session, referral_id: str) -> Registration | None:
     return None if row is None else to_registration(row)
 
 
+def to_notification(row: NotificationRow) -> Notification:
+    return Notification(
+        id=row.id,
+        user_id=row.user_id,
+        referral_id=row.referral_id,
+        kind=NotificationKind(row.kind),
+        message=row.message,
+        created_at=row.created_at,
+        read_at=row.read_at,
+    )
+
+
 def notifications(
-    session: Session, user_id: int, *, unread_only: bool = False
+    session: Session, user_id: int, *, unread_only: bool = False, limit: int | None = None
 ) -> list[Notification]:
+    """A user's notifications, newest first (the newest `limit` of them when given)."""
     statement = select(NotificationRow).where(NotificationRow.user_id == user_id)
     if unread_only:
         statement = statement.where(NotificationRow.read_at.is_(None))
-    return [
-        Notification(
-            id=row.id,
-            user_id=row.user_id,
-            referral_id=row.referral_id,
-            kind=NotificationKind(row.kind),
-            message=row.message,
-            created_at=row.created_at,
-            read_at=row.read_at,
-        )
-        for row in session.scalars(statement.order_by(NotificationRow.id.desc()))
+    statement = statement.order_by(NotificationRow.id.desc())
+    if limit is not None:
+        statement = statement.limit(limit)
+    return [to_notification(row) for row in session.scalars(statement)]
+
+
+class NotificationLine(Record):
+    """A notification as the list shows it: its deal's name now, and whether the user may
+    still open that deal (a team or scope change can take it away, R-ACL-1)."""
+
+    notification: Notification
+    deal_name: str
+    visible: bool
+
+
+def notification_lines(
+    session: Session, viewer: User, limit: int
+) -> tuple[list[NotificationLine], int]:
+    """The newest `limit` of a user's notifications with their deals, and how many there are."""
+    total = session.scalar(select(func.count()).where(NotificationRow.user_id == viewer.id))
+    statement = (
+        select(NotificationRow, ReferralRow.name, visible_to(viewer).label("visible"))
+        .join(ReferralRow, ReferralRow.id == NotificationRow.referral_id)
+        .where(NotificationRow.user_id == viewer.id)
+        .order_by(NotificationRow.id.desc())
+        .limit(limit)
+    )
+    lines = [
+        NotificationLine(notification=to_notification(row), deal_name=name, visible=bool(seen))
+        for row, name, seen in session.execute(statement)
     ]
+    return lines, int(total or 0)
 
 
 def unread_count(session: Session, user_id: int) -> int:
