@@ -93,6 +93,7 @@ class CoSellApp(App[None]):
         self.config_problem = config_problem
         self.config_path = config_path
         self.log_path: Path | None = None
+        self._unread_known = False  # the first count after signing in is no news: no toast
 
     # The signed-in user; None only while the first-run form shows (R-UI-8).
     @property
@@ -129,6 +130,7 @@ class CoSellApp(App[None]):
         self.sweep()
         self.set_interval(SWEEP_SECONDS, self.sweep)
         self.set_interval(UNREAD_SECONDS, self.refresh_unread)
+        self.refresh_unread()  # the count at once, not "✉ 0" until the first poll
 
     def apply_config(self) -> None:
         """Keymap and theme from the config file; a problem is one sentence (issue 5)."""
@@ -158,6 +160,7 @@ class CoSellApp(App[None]):
         self._organization = organization
         self._source = DatabaseSource(self.db, user)
         self.set_reactive(CoSellApp.unread, 0)  # no "new notifications" toast for the switch
+        self._unread_known = False
         # a fresh main screen replaces the one that showed the previous user's data (`u` is
         # pressed on the main screen; the first-run form leaves nothing under it)
         while len(self.screen_stack) > 2:
@@ -188,7 +191,9 @@ class CoSellApp(App[None]):
     def action_help(self) -> None:
         from cosell_tui.screens.help import HelpScreen  # noqa: PLC0415
 
-        if not isinstance(self.screen, HelpScreen):
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss(None)  # f1 (a priority key) again closes it
+        else:
             self.push_screen(HelpScreen(self.screen))
 
     def action_notifications(self) -> None:
@@ -233,7 +238,7 @@ class CoSellApp(App[None]):
     def watch_unread(self, before: int, now: int) -> None:
         from cosell_tui.screens.notifications import unread_rose  # noqa: PLC0415
 
-        if now > before:
+        if now > before and self._unread_known:
             unread_rose(self, before, now)
 
     def sweep(self) -> None:
@@ -257,6 +262,7 @@ class CoSellApp(App[None]):
             user_id, unread = event.worker.result  # type: ignore[misc]
             if self.signed_in and user_id == self.user.id:  # not a count read for the last user
                 self.unread = unread
+                self._unread_known = True
             return
         if event.state is not WorkerState.ERROR:
             return

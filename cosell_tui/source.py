@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 from cosell_tui import services
 from cosell_tui.domain import rights
-from cosell_tui.domain.errors import NotFound
+from cosell_tui.domain.errors import InvalidState, NotFound
 from cosell_tui.domain.models import (
     ActivityEntry,
     Comment,
@@ -15,6 +15,7 @@ from cosell_tui.domain.models import (
     DealRow,
     Engagement,
     NewDealForm,
+    Notification,
     Organization,
     Party,
     Referral,
@@ -25,9 +26,11 @@ from cosell_tui.domain.models import (
 )
 from cosell_tui.domain.parties import InviteOptions, PartyState, invite_options
 from cosell_tui.domain.wizard import Draft
-from cosell_tui.store import directory, lists, queries
+from cosell_tui.store import directory, lists, queries, search
 from cosell_tui.store.database import Database
 from cosell_tui.store.lists import DealQuery
+from cosell_tui.store.queries import NotificationLine
+from cosell_tui.store.search import DealHit
 
 
 class DatabaseSource:
@@ -61,11 +64,32 @@ class DatabaseSource:
         with self.db.reading() as session:
             return queries.unread_count(session, self.user.id)
 
+    def find_deals(self, typed: str, limit: int = 40) -> list[DealHit]:
+        """Deals this user may see, by deal or customer name (the command palette)."""
+        with self.db.reading() as session:
+            return search.find_deals(session, self.user, typed, limit)
+
     def today(self) -> date:
         return self.db.clock.now().date()
 
     def now(self) -> datetime:
         return self.db.clock.now()
+
+    # --- notifications (§6) -------------------------------------------------------------------
+
+    def notification_lines(self, limit: int) -> tuple[list[NotificationLine], int]:
+        """The newest `limit` notifications with their deals, and how many there are in all."""
+        with self.db.reading() as session:
+            return queries.notification_lines(session, self.user, limit)
+
+    def newest_unread(self) -> Notification | None:
+        with self.db.reading() as session:
+            found = queries.notifications(session, self.user.id, unread_only=True, limit=1)
+        return found[0] if found else None
+
+    def mark_read(self, ids: list[int] | None) -> int:
+        """Mark these notifications read (None: all of them); returns how many were unread."""
+        return services.mark_notifications_read(self.db, self.user, ids)
 
 
 @dataclass(frozen=True)
@@ -188,3 +212,29 @@ class WizardSource:
     def create(self, form: NewDealForm) -> Referral:
         """Create the deal (and remove the user's draft, in the same transaction)."""
         return services.create_deal(self.db, self.user, form)
+
+
+# --- who signs in: switch user and first run (R-UI-7, R-UI-8) ------------------------------
+
+DEMO_SEED = 1
+
+
+def users_and_organizations(db: Database) -> tuple[list[User], dict[int, Organization]]:
+    """Every user of the database, and the organizations by id (switch user, R-UI-7)."""
+    with db.reading() as session:
+        return queries.users(session), {o.id: o for o in queries.organizations(session)}
+
+
+def load_demo(db: Database) -> User:
+    """First run (R-UI-8): build the demo ecosystem in this empty database; its first admin."""
+    from cosell_tui.demo import build_demo  # noqa: PLC0415 (large; only the first run needs it)
+
+    with db.reading() as session:
+        if queries.users(session):
+            raise InvalidState("This database already has users; the demo needs an empty one.")
+    build_demo(db, seed=DEMO_SEED, today=db.clock.now().date())
+    with db.reading() as session:
+        admin = queries.first_admin(session)
+    if admin is None:  # the demo always has admins: this is a bug, not a user's mistake
+        raise RuntimeError("the demo was built without an admin")
+    return admin

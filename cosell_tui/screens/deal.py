@@ -13,7 +13,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, Label, OptionList, Static
+from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from cosell_tui import services
@@ -25,6 +25,7 @@ from cosell_tui.domain.registration import is_eligible
 from cosell_tui.screens.dialog import FINAL_WARNING, ConfirmDialog
 from cosell_tui.source import DealView, load_deal
 from cosell_tui.store.database import Database
+from cosell_tui.widgets.footer import KeysFooter
 from cosell_tui.widgets.lifecycle import LifecycleWidget
 from cosell_tui.widgets.text import day, literal, money
 
@@ -73,7 +74,7 @@ def details(view: DealView) -> RenderableType:
     ref = view.referral
     rows: list[tuple[str, Text | str]] = [
         ("Value", money(ref.value, ref.currency, compact=False)),
-        ("Close date", ref.close_date.isoformat()),
+        ("Close date", day(ref.close_date)),
         ("Location", view.locations.get(ref.location_id, "?")),
         ("Direction", ref.direction.value.capitalize()),
         ("CRM id", ref.crm_id or "—"),
@@ -288,7 +289,7 @@ class DealScreen(Screen[None]):
                 ("activity", "Activity"),
             ):
                 yield Section(heading, id=key)
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#deal-body").focus()

@@ -10,7 +10,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static, TabbedContent, TabPane
+from textual.widgets import Input, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from cosell_tui import services
@@ -22,6 +22,7 @@ from cosell_tui.screens.sort import SortDialog
 from cosell_tui.source import WizardSource
 from cosell_tui.store.lists import DealQuery, Show, SortKey, Tab
 from cosell_tui.widgets.deal_list import DealList
+from cosell_tui.widgets.footer import KeysFooter
 from cosell_tui.widgets.text import literal, money
 
 if TYPE_CHECKING:
@@ -146,7 +147,7 @@ class MainScreen(Screen[None]):
                     yield DealList(source, self.queries[tab], id=f"list-{tab.value}")
         yield FilterInput(placeholder="Filter: deal or customer name", id="filter")
         yield StatusBar()
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         if self.cosell.user.role in rights.CREATOR_ROLES:
