@@ -94,6 +94,7 @@ class CoSellApp(App[None]):
         self.config_path = config_path
         self.log_path: Path | None = None
         self._unread_known = False  # the first count after signing in is no news: no toast
+        self._unread_failing = False
 
     # The signed-in user; None only while the first-run form shows (R-UI-8).
     @property
@@ -180,6 +181,9 @@ class CoSellApp(App[None]):
     def action_switch_user(self) -> None:
         from cosell_tui.screens.switch_user import SwitchUserScreen  # noqa: PLC0415
 
+        if not self.check_action("switch_user", ()):
+            return  # (the palette runs actions without asking the bindings)
+
         def chosen(user: User | None) -> None:
             if user is not None and user.id != self.user.id:
                 self.sign_in(user)
@@ -199,12 +203,21 @@ class CoSellApp(App[None]):
     def action_notifications(self) -> None:
         from cosell_tui.screens.notifications import NotificationsScreen  # noqa: PLC0415
 
-        if self.signed_in and not isinstance(self.screen, NotificationsScreen):
+        if not self.signed_in:
+            return
+        if not any(isinstance(s, NotificationsScreen) for s in self.screen_stack):
             self.push_screen(NotificationsScreen())
+            return
+        while not isinstance(self.screen, NotificationsScreen):  # back to the open list, not
+            self.pop_screen()  # a second one over the deal opened from it
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("notifications", "switch_user"):
+        if action == "notifications":
             return self.signed_in
+        if action == "switch_user":  # not while `n` is opening the wizard for this user
+            return self.signed_in and not any(
+                isinstance(s, MainScreen) and s.opening_wizard for s in self.screen_stack
+            )
         return True
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
@@ -243,6 +256,8 @@ class CoSellApp(App[None]):
 
     def sweep(self) -> None:
         """R-LIFE-4, R-NOTE-4: expire and remind at start and every minute."""
+        if not self.signed_in:
+            return  # the first-run form may be building the demo: nothing to sweep yet
         self.run_worker(
             lambda: services.expire_overdue(self.db),
             thread=True,
@@ -260,15 +275,32 @@ class CoSellApp(App[None]):
             return
         if event.state is WorkerState.SUCCESS and event.worker.group == "unread":
             user_id, unread = event.worker.result  # type: ignore[misc]
+            self._unread_failing = False
             if self.signed_in and user_id == self.user.id:  # not a count read for the last user
                 self.unread = unread
                 self._unread_known = True
             return
         if event.state is not WorkerState.ERROR:
             return
-        error = event.worker.error
+        if event.worker.group == "unread":
+            if self._unread_failing:
+                return  # polled every 2 s: say it once, not every time
+            self._unread_failing = True
+        self.report_worker_error(event.worker.error)
+
+    def report_worker_error(self, error: object) -> None:
+        """A failed background job: the user's one sentence, or a bug logged to a file."""
         if isinstance(error, DomainError):
             self.notify(error.message, severity="error")
+            return
+        from cosell_tui.store.database import StoreError, busy_reason  # noqa: PLC0415
+
+        if isinstance(error, StoreError):
+            self.notify(str(error), severity="error", markup=False)
+            return
+        busy = busy_reason(error)
+        if busy:
+            self.notify(f"{busy[0].upper()}{busy[1:]}.", severity="error", timeout=8)
             return
         from cosell_tui.cli import _log_bug  # noqa: PLC0415
 
@@ -277,6 +309,7 @@ class CoSellApp(App[None]):
             f"Something went wrong ({type(error).__name__}); details are in {where}.",
             severity="error",
             timeout=10,
+            markup=False,
         )
 
 

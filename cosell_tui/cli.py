@@ -158,6 +158,9 @@ def _signed_in(db: Database, email: str | None) -> User:
                 )
             return user
         user = queries.first_admin(session)
+        anyone = user is not None or bool(queries.users(session))
+    if user is None and anyone:
+        raise UserError(f"This database has no admin; pick a user with --as (`{APP} users`).")
     if user is None:
         raise UserError(
             f"This database has no users yet; set it up with `{APP} init` or `{APP} demo`."
@@ -214,7 +217,7 @@ def _has_users(db: Database) -> bool:
     from cosell_tui.store import queries  # noqa: PLC0415
 
     with db.reading() as session:
-        return queries.first_admin(session) is not None
+        return bool(queries.users(session))
 
 
 def _build_demo(target: str, *, seed: int, today: date, deals: int | None, force: bool) -> str:

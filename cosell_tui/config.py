@@ -5,7 +5,10 @@
 - `load_config(path) -> tuple[Config, str | None]`: the config and, when the file is
   invalid, one sentence naming the line and setting (and then the defaults are returned).
   A missing file is the defaults, silently.
-- `save_theme(path, theme)`: persist a theme chosen in the app, keeping the rest of the file.
+  A keymap found good is remembered in the user cache directory (`checked_keymap_file()`),
+  so the next start skips importing every screen to check it.
+- `save_theme(path, theme)`: persist a theme chosen in the app, keeping the rest of the file
+  (its BOM and line ends too).
 - `apply_to_app(app)`: date format, keymap (App.set_keymap) and theme on the running app;
   reports `app.config_problem` with app.notify, and saves the theme whenever the user
   changes it (ctrl+p → Change theme).
@@ -13,6 +16,7 @@
 
 from __future__ import annotations
 
+import codecs
 import difflib
 import json
 import os
@@ -78,30 +82,130 @@ class Config(BaseModel):
     def _keymap_known_and_clear(cls, keymap: dict[str, str]) -> dict[str, str]:
         if not keymap:
             return keymap
-        from cosell_tui import keys  # noqa: PLC0415 - imports every screen: only when needed
-
-        known = keys.binding_ids()
-        normalized: dict[str, str] = {}
-        for binding_id, value in keymap.items():
-            where = ("keymap", binding_id)
-            if binding_id not in known:
-                close = difflib.get_close_matches(binding_id, list(known), n=1)
-                hint = f'did you mean "{close[0]}"?' if close else "docs/config.md lists them"
-                raise SettingError(where, f'keymap "{binding_id}" is not a binding id ({hint})')
-            try:
-                normalized[binding_id] = keys.normalize_keys(value)
-            except ValueError as error:
-                raise SettingError(
-                    where,
-                    f'keymap "{binding_id}" = {_shown(value)}: {error} (key names look like '
-                    "o, G, question_mark, ctrl+s, f5, escape; see docs/config.md)",
-                ) from None
-        clash = keys.find_clash(normalized)
-        if clash is not None:
-            raise SettingError(
-                ("keymap", clash.binding_id), clash.describe(keymap[clash.binding_id])
-            )
+        stamp = _keymap_stamp(keymap)
+        checked = _checked_before(stamp)
+        if checked is not None:
+            return checked
+        normalized = _check_keymap(keymap)
+        _remember_checked(stamp, normalized)
         return normalized
+
+
+def _check_keymap(keymap: dict[str, str]) -> dict[str, str]:
+    """The keymap normalized, or SettingError: an unknown id, a bad key name, a clash."""
+    from cosell_tui import keys  # noqa: PLC0415 - imports every screen: only when needed
+
+    known = keys.binding_ids()
+    normalized: dict[str, str] = {}
+    for binding_id, value in keymap.items():
+        where = ("keymap", binding_id)
+        if binding_id not in known:
+            close = difflib.get_close_matches(binding_id, list(known), n=1)
+            hint = f'did you mean "{close[0]}"?' if close else "docs/config.md lists them"
+            raise SettingError(where, f'keymap "{binding_id}" is not a binding id ({hint})')
+        try:
+            normalized[binding_id] = keys.normalize_keys(value)
+        except ValueError as error:
+            raise SettingError(
+                where,
+                f'keymap "{binding_id}" = {_shown(value)}: {error} (key names look like '
+                "o, G, question_mark, ctrl+s, f5, escape; see docs/config.md)",
+            ) from None
+    clash = keys.find_clash(normalized)
+    if clash is not None:
+        raise SettingError(("keymap", clash.binding_id), clash.describe(keymap[clash.binding_id]))
+    return normalized
+
+
+# --- the keymap's verdict, cached ------------------------------------------------------------
+# Checking a keymap imports every screen to see its bindings (about 0.2 s before the first
+# frame); a keymap found good is remembered in the user cache directory with what
+# App.set_keymap is given, under a hash of the keymap as written, this cosell-tui and
+# Textual, and every source file of the app (size and time), so an edited file, an upgrade or
+# an edited binding checks it again. Only good keymaps are remembered: a bad one is checked
+# each time, and says why.
+
+_CHECKED_FILE = "keymap-checked.json"
+_effective: dict[str, dict[str, str]] = {}
+"""Normalized keymap (JSON) → what App.set_keymap is given, for keymaps checked here."""
+
+
+def checked_keymap_file() -> Path:
+    from platformdirs import user_cache_path  # noqa: PLC0415
+
+    return user_cache_path("cosell-tui", appauthor=False) / _CHECKED_FILE
+
+
+def _keymap_stamp(keymap: Mapping[str, str]) -> str:
+    import hashlib  # noqa: PLC0415
+    import importlib.util  # noqa: PLC0415
+
+    import cosell_tui  # noqa: PLC0415
+
+    digest = hashlib.sha256()
+    digest.update(json.dumps([cosell_tui.__version__, list(keymap.items())]).encode())
+    textual = importlib.util.find_spec("textual")
+    sources = [Path(textual.origin)] if textual and textual.origin else []
+    for folder in cosell_tui.__path__:
+        sources += sorted(Path(folder).rglob("*.py"))
+    for source in sources:
+        try:
+            facts = source.stat()
+        except OSError:
+            continue
+        digest.update(f"{source}\0{facts.st_size}\0{facts.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+def _checked_before(stamp: str) -> dict[str, str] | None:
+    """The normalized keymap when this very keymap, with this very code, was found good."""
+    try:
+        saved = json.loads(checked_keymap_file().read_text(encoding="utf-8"))
+        if saved["stamp"] != stamp:
+            return None
+        normalized, effective = saved["keymap"], saved["effective"]
+        if not all(
+            isinstance(table, dict)
+            and all(isinstance(k, str) and isinstance(v, str) for k, v in table.items())
+            for table in (normalized, effective)
+        ):
+            return None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # none yet, unreadable, or not ours: check the keymap
+    _effective[json.dumps(normalized, sort_keys=True)] = effective
+    return dict(normalized)
+
+
+def _remember_checked(stamp: str, normalized: dict[str, str]) -> None:
+    from cosell_tui import keys  # noqa: PLC0415
+
+    effective = keys.effective_keymap(normalized)
+    _effective[json.dumps(normalized, sort_keys=True)] = effective
+    path = checked_keymap_file()
+    saved = {"stamp": stamp, "keymap": normalized, "effective": effective}
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".keymap-", suffix=".json")
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                json.dump(saved, out)
+            os.replace(temporary, path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+    except OSError:
+        pass  # a read-only home: the keymap is simply checked again next time
+
+
+def effective_keymap(keymap: Mapping[str, str]) -> dict[str, str]:
+    """What App.set_keymap is given for a checked keymap (keys.effective_keymap), without
+    importing the screens when it was checked (or found in the cache) in this process."""
+    known = _effective.get(json.dumps(dict(keymap), sort_keys=True))
+    if known is not None:
+        return dict(known)
+    from cosell_tui import keys  # noqa: PLC0415
+
+    return keys.effective_keymap(keymap)
 
 
 SETTINGS = tuple(Config.model_fields)
@@ -132,7 +236,15 @@ def load_config(path: Path) -> tuple[Config, str | None]:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         return Config(), _toml_problem(path, text, str(error))
-    data = _flatten_keymap(data)
+    data, twice = _flatten_keymap(data)
+    if twice is not None:
+        first, second = _line_of(text, ("keymap", twice)), _line_of(text, ("keymap", twice), 1)
+        if first and second and second > first:  # else one is inline: name the first line
+            at, also = f" line {second}", f" (first on line {first})"
+        else:
+            at, also = (f" line {first}" if first else ""), ""
+        message = f'keymap "{twice}" is set twice{also}'
+        return Config(), f"{_name(path)}{at}: {message}; {STARTED_WITH_DEFAULTS}"
     try:
         return Config.model_validate(data), None
     except ValidationError as error:
@@ -140,12 +252,17 @@ def load_config(path: Path) -> tuple[Config, str | None]:
         return Config(), problem_sentence(path, where, message, text)
 
 
-def _flatten_keymap(data: dict[str, Any]) -> dict[str, Any]:
-    """`list.sort = "s"` under [keymap] is a dotted key in TOML: read it as the id list.sort."""
+def _flatten_keymap(data: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
+    """`list.sort = "s"` under [keymap] is a dotted key in TOML: read it as the id list.sort.
+
+    Also returns the first binding id written twice (`"list.sort"` and `list.sort` are two
+    different keys to TOML, one to us), or None.
+    """
     keymap = data.get("keymap")
     if not isinstance(keymap, dict):
-        return data
+        return data, None
     flat: dict[str, Any] = {}
+    twice: list[str] = []
 
     def walk(prefix: str, table: Mapping[str, Any]) -> None:
         for key, value in table.items():
@@ -153,10 +270,12 @@ def _flatten_keymap(data: dict[str, Any]) -> dict[str, Any]:
             if isinstance(value, dict):
                 walk(name, value)
             else:
+                if name in flat:
+                    twice.append(name)
                 flat[name] = value
 
     walk("", keymap)
-    return {**data, "keymap": flat}
+    return {**data, "keymap": flat}, (twice[0] if twice else None)
 
 
 def _explain(error: ValidationError) -> tuple[tuple[str, ...], str]:
@@ -228,7 +347,7 @@ def _toml_problem(path: Path, text: str, message: str) -> str:
     if not found:
         return f"{_name(path)}: not valid TOML ({what}); {STARTED_WITH_DEFAULTS}"
     line, column = int(found.group(1)), int(found.group(2))
-    lines = text.splitlines()
+    lines = text.split("\n")  # TOML's line ends (\r\n too), not str.splitlines' U+2028 etc.
     shown = lines[line - 1].strip() if line <= len(lines) else ""
     excerpt = f" ({_shown(shown[:40] + ('…' if len(shown) > 40 else ''))})" if shown else ""
     return (
@@ -247,12 +366,13 @@ def _parts(dotted: str) -> list[str]:
     return [json.loads(p) if p.startswith('"') else p.strip("'") for p in found]
 
 
-def _line_of(text: str, where: tuple[str, ...]) -> int | None:
-    """The line (from 1) where the setting at `where` is written, or its table's."""
+def _line_of(text: str, where: tuple[str, ...], skip: int = 0) -> int | None:
+    """The line (from 1) where the setting at `where` is written, or its table's; `skip`
+    passes over that many earlier lines writing it (a setting written twice)."""
     wanted = ".".join(where)
     fallback = None
     table: list[str] = []
-    for number, line in enumerate(text.splitlines(), 1):
+    for number, line in enumerate(text.split("\n"), 1):
         header = _TABLE.match(line)
         if header:
             table = _parts(header.group(1))
@@ -264,7 +384,10 @@ def _line_of(text: str, where: tuple[str, ...]) -> int | None:
             continue
         full = ".".join([*table, *_parts(key.group(1))])
         if full == wanted:
-            return number
+            if not skip:
+                return number
+            skip -= 1
+            continue
         if where and full == where[0] and not table:
             fallback = fallback or number  # keymap = { ... } inline
     return fallback
@@ -286,11 +409,20 @@ def save_theme(path: Path, theme: str) -> None:
     with _saving:
         target = path.resolve() if path.is_symlink() else path  # a dotfiles link stays a link
         try:
-            text = target.read_text(encoding="utf-8")
+            raw = target.read_bytes()
         except FileNotFoundError:
-            text = ""
-        new_line = f"theme = {json.dumps(theme)}"
-        lines = text.splitlines()
+            raw = b""
+        bom = raw.startswith(codecs.BOM_UTF8)
+        text = raw.decode("utf-8-sig")  # UnicodeDecodeError (a ValueError) if not UTF-8
+        # TOML ends lines with \n or \r\n only: split there (not on U+2028 in a comment), and
+        # keep each line's \r so a Windows file stays one
+        lines = text.split("\n")
+        if lines[-1] == "":
+            lines.pop()
+        eol = "\r" if lines and lines[0].endswith("\r") else ""
+        if eol and not lines[-1].endswith("\r"):
+            lines[-1] += eol  # the newline added at the end is the file's kind too
+        new_line = f"theme = {json.dumps(theme)}{eol}"
         first_table = next(
             (i for i, line in enumerate(lines) if line.lstrip().startswith("[")), len(lines)
         )
@@ -308,13 +440,13 @@ def save_theme(path: Path, theme: str) -> None:
                     at -= 1
             while at > 0 and not lines[at - 1].strip():
                 at -= 1
-            gap = [""] if at < len(lines) and lines[at].strip() else []
+            gap = [eol] if at < len(lines) and lines[at].strip() else []
             lines[at:at] = [new_line, *gap]
         target.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".config-", suffix=".toml")
         try:
-            with os.fdopen(handle, "w", encoding="utf-8") as out:
-                out.write("\n".join(lines) + "\n")
+            with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
+                out.write(("\ufeff" if bom else "") + "\n".join(lines) + "\n")
                 out.flush()
                 os.fsync(out.fileno())
             if target.exists():
@@ -328,8 +460,13 @@ def save_theme(path: Path, theme: str) -> None:
 def _save_in_background(app: CoSellApp, path: Path, theme: str) -> None:
     try:
         save_theme(path, theme)
-    except OSError as error:
-        reason = error.strerror or type(error).__name__
+    except (OSError, ValueError) as error:
+        if isinstance(error, UnicodeDecodeError):
+            reason = "it is not UTF-8 text"
+        elif isinstance(error, OSError):
+            reason = error.strerror or type(error).__name__
+        else:
+            reason = str(error) or type(error).__name__
         app.call_from_thread(
             app.notify,
             f"The theme could not be saved to {_name(path)} ({reason}); it lasts until you quit.",
@@ -344,7 +481,6 @@ def _save_in_background(app: CoSellApp, path: Path, theme: str) -> None:
 
 def apply_to_app(app: CoSellApp) -> None:
     """Date format, keymap and theme from `app.config`; the problem, if any, as a notice."""
-    from cosell_tui import keys  # noqa: PLC0415
     from cosell_tui.widgets.text import set_date_format  # noqa: PLC0415
 
     if app.config_problem is None and app.config.theme not in app.available_themes:
@@ -358,7 +494,7 @@ def apply_to_app(app: CoSellApp) -> None:
     config = app.config
     set_date_format(config.date_format)  # always: an earlier app in this process may have set it
     if config.keymap:
-        app.set_keymap(keys.effective_keymap(config.keymap))
+        app.set_keymap(effective_keymap(config.keymap))
     if config.theme != app.theme:
         app.theme = config.theme
     saved = [config.theme]

@@ -15,6 +15,7 @@ land on another binding reachable in the same place (`find_clash`).
 from __future__ import annotations
 
 import importlib
+import json
 import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -339,7 +340,6 @@ def chains(place: Place) -> Iterator[tuple[str, ...]]:
 def reachable(chain: tuple[str, ...], keymap: Mapping[str, str]) -> dict[str, list[Reached]]:
     """Key → the bindings it reaches along `chain` once `keymap` (normalized) applies."""
     from textual.screen import ModalScreen  # noqa: PLC0415
-    from textual.widgets import Input, TextArea  # noqa: PLC0415
 
     reached: dict[str, list[Reached]] = {}
     typing = modal = False
@@ -347,16 +347,26 @@ def reachable(chain: tuple[str, ...], keymap: Mapping[str, str]) -> dict[str, li
         for binding in _bindings_of(owner):
             if modal and not binding.priority:
                 continue
+            if typing and _printable(binding.key):
+                continue  # Screen._binding_chain drops it (by its default key) under a field
             remapped = keymap.get(binding.id) if binding.id else None
             keys = remapped.split(",") if remapped else [binding.key]
             for key in keys:
-                if typing and _printable(key):
-                    continue  # the text field takes it first (Screen._binding_chain)
+                if typing and _printable(key) and not binding.priority:
+                    continue  # the text field takes it first; a priority binding goes first
                 reached.setdefault(key, []).append(Reached(owner, binding))
-        cls = load(owner)
-        typing = typing or issubclass(cls, Input | TextArea)
-        modal = modal or issubclass(cls, ModalScreen)
+        typing = typing or _types_text(owner)
+        modal = modal or issubclass(load(owner), ModalScreen)
     return reached
+
+
+def _types_text(reference: str) -> bool:
+    """Whether the widget types printable keys (check_consume_key): text fields, and a
+    Select's open list, which jumps to the option typed."""
+    from textual.widgets import Input, TextArea  # noqa: PLC0415
+    from textual.widgets._select import SelectOverlay  # noqa: PLC0415
+
+    return issubclass(load(reference), Input | TextArea | SelectOverlay)
 
 
 def effective_keymap(keymap: Mapping[str, str]) -> dict[str, str]:
@@ -415,12 +425,21 @@ class Clash:
 
     binding_id: str
     key: str
-    other: Reached | None  # None: a text field types the key instead
+    other: Reached | None  # None: a text field types the key instead (or loses it: below)
     place: Place
+    takes_from_field: bool = False
+    """A priority binding on a printable key: it acts before the text field, which then can
+    never type that key (Textual checks priority bindings before the focused widget)."""
 
     def describe(self, value: str) -> str:
         """`keymap "list.sort" = "f" clashes with "list.favorite" (Fav) on the main screen`"""
         lead = f'keymap "{self.binding_id}" = "{value}"'
+        if self.takes_from_field:
+            typed = json.dumps(_character(self.key) or self.key, ensure_ascii=False)
+            return (
+                f"{lead}: this binding acts before text fields, so {typed} could never be typed "
+                f"{self.place.where} (give it a key that types nothing, like f2)"
+            )
         if "," in value:
             lead += f": {self.key}"
         if self.other is None:
@@ -440,10 +459,9 @@ def find_clash(keymap: Mapping[str, str]) -> Clash | None:
     A clash: in one place, one key reaches two different bindings and at least one of them
     was remapped by the user. Our own defaults that share a key on purpose (`n`: new deal or
     why not, guarded by check_action) are no clash; neither are two bindings of one action.
-    A remapped printable key on a text field's own binding is one too: the field types it.
+    A remapped printable key on a text field's own binding is one too: the field types it;
+    and one on a priority binding where a text field has the focus: the field loses it.
     """
-    from textual.widgets import Input, TextArea  # noqa: PLC0415
-
     if not keymap:
         return None
     effective = effective_keymap(keymap)
@@ -462,13 +480,16 @@ def find_clash(keymap: Mapping[str, str]) -> Clash | None:
     best: tuple[int, Clash] | None = None
     for place in PLACES:
         for chain in chains(place):
-            typing = issubclass(load(chain[0]), Input | TextArea)
+            typing = _types_text(chain[0])
             for key, hits in reachable(chain, effective).items():
                 found: list[tuple[int, Clash]] = []
                 for index, hit in enumerate(hits):
-                    mine = typing and hit.owner == chain[0] and rank(hit) < unranked
-                    if mine and _printable(key):
-                        found.append((rank(hit), Clash(who(hit), key, None, place)))
+                    if typing and _printable(key) and rank(hit) < unranked:
+                        if hit.binding.priority:
+                            clash = Clash(who(hit), key, None, place, takes_from_field=True)
+                            found.append((rank(hit), clash))
+                        elif hit.owner == chain[0]:
+                            found.append((rank(hit), Clash(who(hit), key, None, place)))
                     for other in hits[index + 1 :]:
                         if (
                             other.identity == hit.identity

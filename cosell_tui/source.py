@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import sqlite3
+import tempfile
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 
 from cosell_tui import services
 from cosell_tui.domain import rights
@@ -27,7 +30,7 @@ from cosell_tui.domain.models import (
 from cosell_tui.domain.parties import InviteOptions, PartyState, invite_options
 from cosell_tui.domain.wizard import Draft
 from cosell_tui.store import directory, lists, queries, search
-from cosell_tui.store.database import Database
+from cosell_tui.store.database import Database, open_database
 from cosell_tui.store.lists import DealQuery
 from cosell_tui.store.queries import NotificationLine
 from cosell_tui.store.search import DealHit
@@ -226,15 +229,50 @@ def users_and_organizations(db: Database) -> tuple[list[User], dict[int, Organiz
 
 
 def load_demo(db: Database) -> User:
-    """First run (R-UI-8): build the demo ecosystem in this empty database; its first admin."""
+    """First run (R-UI-8): build the demo ecosystem in this empty database; its first admin.
+
+    The demo is built in a file of its own and copied in whole at the end: built in place, its
+    many transactions would be visible half-done to anything else on the database (another
+    terminal's expiry sweep answered its invitations under it), and a failure would leave a
+    half-built demo that looks set up.
+    """
     from cosell_tui.demo import build_demo  # noqa: PLC0415 (large; only the first run needs it)
 
-    with db.reading() as session:
-        if queries.users(session):
-            raise InvalidState("This database already has users; the demo needs an empty one.")
-    build_demo(db, seed=DEMO_SEED, today=db.clock.now().date())
+    _refuse_if_set_up(db)
+    today = db.clock.now().date()
+    target = db.path
+    if target is None:  # not SQLite: no file to copy, build in place
+        build_demo(db, seed=DEMO_SEED, today=today)
+    else:
+        with tempfile.TemporaryDirectory(prefix=".cosell-demo-", dir=target.parent) as folder:
+            built = open_database(Path(folder) / "demo.db", clock=db.clock)
+            try:
+                build_demo(built, seed=DEMO_SEED, today=today)
+            finally:
+                built.dispose()
+            _copy_over(Path(folder) / "demo.db", target)
     with db.reading() as session:
         admin = queries.first_admin(session)
     if admin is None:  # the demo always has admins: this is a bug, not a user's mistake
         raise RuntimeError("the demo was built without an admin")
     return admin
+
+
+def _refuse_if_set_up(db: Database) -> None:
+    with db.reading() as session:
+        if queries.users(session):
+            raise InvalidState("This database already has users; the demo needs an empty one.")
+
+
+def _copy_over(built: Path, target: Path) -> None:
+    """Replace the (empty) database at `target` with `built` in one step (SQLite's backup)."""
+    source = sqlite3.connect(built)
+    destination = sqlite3.connect(target, timeout=5)
+    try:
+        (users,) = destination.execute("SELECT count(*) FROM users").fetchone()
+        if users:  # someone set it up while the demo was being built
+            raise InvalidState("This database already has users; the demo needs an empty one.")
+        source.backup(destination)
+    finally:
+        source.close()
+        destination.close()

@@ -16,10 +16,20 @@ import pytest
 from textual.dom import DOMNode
 
 import cosell_tui
+from cosell_tui import config as config_module
 from cosell_tui import keys
 from cosell_tui.config import Config, _save_in_background, config_path, load_config, save_theme
 
 DOCS = Path(__file__).parent.parent / "docs" / "config.md"
+
+
+@pytest.fixture(autouse=True)
+def checked_keymaps(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Good keymaps are remembered in the user cache directory: here, in the test's folder."""
+    saved = tmp_path / "cache" / "keymap-checked.json"
+    monkeypatch.setattr(config_module, "checked_keymap_file", lambda: saved)
+    return saved
+
 
 GOOD = """\
 # mine
@@ -104,6 +114,23 @@ def test_the_docs_example_is_a_good_file(tmp_path: Path) -> None:
             id="typed-in-a-field",
         ),
         pytest.param(
+            '[keymap]\n"list.view" = "V"\n"app.help" = "f2, h"\n',
+            'line 3: keymap "app.help" = "f2, h": this binding acts before text fields, so "h" '
+            "could never be typed in the main screen's filter (give it a key that types "
+            "nothing, like f2)",
+            id="priority-binding-on-a-typed-key",  # f1's binding has priority=True
+        ),
+        pytest.param(
+            '[keymap]\n"list.sort" = "s"\n# again\nlist.sort = "t"\n',
+            'line 4: keymap "list.sort" is set twice (first on line 2)',
+            id="set-twice",  # two keys to TOML, one binding id
+        ),
+        pytest.param(
+            '[keymap]\n"list.view" = "V"\n\n[keymap.list]\nview = "W"\n',
+            'line 5: keymap "list.view" is set twice (first on line 2)',
+            id="set-twice-in-a-table",
+        ),
+        pytest.param(
             'date_format = "%B %d, %Y"\n',
             'line 1: date_format = "%B %d, %Y" shows up to 18 characters',
             id="date-too-wide",
@@ -134,6 +161,8 @@ def test_shared_default_keys_and_swaps_are_no_clash() -> None:
     # Textual's keymap drops every binding on a remapped one's old key: keep the other there
     assert keys.effective_keymap({"main.new_deal_refused": "m"})["main.new_deal"] == "n"
     assert keys.find_clash({"app.help_question": "f1"}) is None  # the same action
+    assert keys.find_clash({"app.help": "f2"}) is None  # priority, but types nothing
+    assert keys.find_clash({"notifications.open": "o"}) is None  # priority, no field there
     clash = keys.find_clash({"app.help": "a"})  # priority: it would beat Accept in lists
     assert clash is not None and clash.binding_id == "app.help"
 
@@ -168,18 +197,82 @@ def test_save_theme_keeps_every_other_line_and_creates_what_is_missing(tmp_path:
     assert [p.name for p in fresh.parent.iterdir()] == ["config.toml"]  # no temporary left
 
 
+def test_save_theme_keeps_a_bom_windows_line_ends_and_unicode_line_breaks(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "config.toml"
+    # U+2028 and U+0085 are no line breaks to TOML: in a comment and a string they stay put
+    text = (
+        '\ufefftheme = "nord"\r\n# mine\u2028still mine\r\ndate_format = "%d.%m.%Y"\r\n'
+        '\r\n[keymap]\r\n"list.sort" = "s"  # s\x85ort\r\n'
+    )
+    path.write_bytes(text.encode())
+    save_theme(path, "dracula")
+    assert path.read_bytes() == text.replace('"nord"', '"dracula"').encode()
+    assert load_config(path) == (
+        Config(theme="dracula", date_format="%d.%m.%Y", keymap={"list.sort": "s"}),
+        None,
+    )
+
+    path.write_bytes('\ufeffdate_format = "%d.%m.%Y"\r\n[keymap]\r\n"list.sort" = "s"'.encode())
+    save_theme(path, "nord")  # added, with the file's own line ends
+    saved = (
+        '\ufeffdate_format = "%d.%m.%Y"\r\ntheme = "nord"\r\n\r\n[keymap]\r\n"list.sort" = "s"\r\n'
+    )
+    assert path.read_bytes() == saved.encode()
+    assert load_config(path)[0].theme == "nord"
+
+
 def test_a_theme_that_cannot_be_saved_is_one_sentence(tmp_path: Path) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("")  # tests run as root: a path under a regular file is unwritable
+    latin1 = tmp_path / "latin1.toml"
+    latin1.write_bytes('# Müller\ntheme = "nord"\n'.encode("latin-1"))
     notices: list[str] = []
     app: Any = SimpleNamespace(
         call_from_thread=lambda f, *a, **k: f(*a, **k), notify=lambda m, **k: notices.append(m)
     )
     _save_in_background(app, blocker / "config.toml", "nord")
+    _save_in_background(app, latin1, "dracula")
     assert notices == [
         f"The theme could not be saved to {blocker / 'config.toml'} (Not a directory); "
-        "it lasts until you quit."
+        "it lasts until you quit.",
+        f"The theme could not be saved to {latin1} (it is not UTF-8 text); "
+        "it lasts until you quit.",
     ]
+    assert latin1.read_bytes() == '# Müller\ntheme = "nord"\n'.encode("latin-1")
+
+
+def test_a_good_keymap_is_checked_once_until_it_or_the_app_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, checked_keymaps: Path
+) -> None:
+    checked: list[dict[str, str]] = []
+    check = config_module._check_keymap
+    monkeypatch.setattr(
+        config_module, "_check_keymap", lambda keymap: checked.append(keymap) or check(keymap)
+    )
+    good = '[keymap]\n"list.sort" = "s"\n"app.help" = "f1,f2"\n'
+    path = write(tmp_path, good)
+    expected = Config(keymap={"list.sort": "s", "app.help": "f1,f2"}), None
+    assert load_config(path) == expected
+    assert load_config(path) == expected  # remembered: the screens are not looked at again
+    assert len(checked) == 1 and checked_keymaps.exists()
+    assert config_module.effective_keymap(expected[0].keymap) == keys.effective_keymap(
+        expected[0].keymap
+    )
+
+    path.write_text(good.replace('"s"', '"f"'))  # the file changed: a clash now
+    assert "clashes with" in (load_config(path)[1] or "")
+    path.write_text(good)  # the good one again: still remembered (a bad one never is)
+    assert load_config(path) == expected
+    assert len(checked) == 2
+
+    monkeypatch.setattr(cosell_tui, "__version__", "99.0")  # another cosell-tui: again
+    assert load_config(path) == expected
+    checked_keymaps.write_text("{not json")  # a damaged cache is checked again, then mended
+    assert load_config(path) == expected
+    assert load_config(path) == expected
+    assert len(checked) == 4
 
 
 def test_every_class_with_bindings_is_in_a_place() -> None:

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import date
+import random
+import sqlite3
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 
+import pytest
 from alembic import command
 from sqlalchemy import select, text
+from sqlalchemy.exc import OperationalError
 
 from cosell_tui import services
+from cosell_tui.demo import build_demo, generate_deals
 from cosell_tui.domain.models import EditForm, User
-from cosell_tui.store import database, queries, search
-from cosell_tui.store.database import Database, upgrade
+from cosell_tui.store import database, guards, queries, search
+from cosell_tui.store.database import Database, FixedClock, open_database, upgrade
 from cosell_tui.store.schema import ReferralRow
+from tests.conftest import TODAY
 
 
 def found(db: Database, user: User, typed: str) -> list[tuple[str, str, str]]:
@@ -129,3 +135,155 @@ def test_the_migration_indexes_an_existing_database(
         like = search._like(session, dana, "customer 360", 40)
     assert counts[0] == counts[1]
     assert sorted((h.name, h.customer, h.status.value) for h in like) == sorted(before)
+
+
+# --- the index heals itself; without FTS5, LIKE ------------------------------------------------
+
+
+def _schema(db: Database) -> set[str]:
+    with db.reading() as session:
+        rows = session.execute(
+            text("SELECT name FROM sqlite_master WHERE name GLOB 'deal_search*'")
+        )
+        return {name for (name,) in rows} & search._OBJECTS  # not FTS5's own tables
+
+
+def _counts(db: Database) -> tuple[int, int]:
+    with db.reading() as session:
+        indexed, deals = session.execute(
+            text("SELECT (SELECT count(*) FROM deal_search), (SELECT count(*) FROM referrals)")
+        ).one()
+        return indexed, deals
+
+
+def test_a_bulk_load_that_fails_keeps_its_error_and_the_next_open_heals_the_index(
+    db: Database, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A load killed or failing halfway, its restore failing too (a locked database): the
+    load's own error is raised, and opening the database again brings the trigger back and
+    indexes what it missed."""
+    path = db.path
+    assert path is not None
+    complete = _schema(db)
+    assert complete == search._OBJECTS
+    eco = build_demo(db, seed=1, today=TODAY, deals=0)
+
+    def locked(connection: object) -> None:
+        raise OperationalError("INSERT …", {}, sqlite3.OperationalError("database is locked"))
+
+    start = datetime.combine(TODAY, time(9), tzinfo=UTC)
+    with (
+        pytest.raises(RuntimeError, match="killed") as raised,
+        search.bulk_loading(db),
+    ):
+        generate_deals(db, eco, 30, random.Random(1), start)
+        monkeypatch.setattr(search, "_index_missing", locked)
+        raise RuntimeError("killed")
+    assert "repaired at the next open" in " ".join(raised.value.__notes__)
+    monkeypatch.undo()
+    assert complete - _schema(db) == {search.INSERT_TRIGGER}
+    assert _counts(db) == (0, 30)
+    db.dispose()
+
+    healed = open_database(path, clock=clock)
+    try:
+        assert _schema(healed) == complete
+        assert _counts(healed) == (30, 30)
+        with healed.transaction() as session:
+            session.execute(
+                text(
+                    "UPDATE referrals SET name = 'Zephyr Quokka — a name to find' WHERE rowid = "
+                    f"(SELECT max(rowid) FROM referrals WHERE status NOT IN {guards.TERMINAL})"
+                )
+            )
+        assert _counts(healed) == (30, 30)  # the triggers are back: renames follow
+        with healed.reading() as session:
+            found = session.execute(
+                text("SELECT name FROM deal_search WHERE deal_search MATCH '\"zephyr quokka\"'")
+            ).all()
+        assert found == [("Zephyr Quokka — a name to find",)]
+        assert not search.heal(healed)  # whole: the usual open only looks
+    finally:
+        healed.dispose()
+
+
+def test_without_fts5_trigram_the_search_uses_like_and_the_index_comes_later(
+    demo_db: Database, people: dict[str, User], clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An SQLite older than 3.34 (or without FTS5), forced: migration 0004 skips the index,
+    the database opens and searching uses LIKE (accents folded); triggers naming a table this
+    SQLite could not use go. Opened again by one that has it, the index is built, current."""
+    dana, path = people["Dana"], demo_db.path
+    assert path is not None
+    before = {typed: found(demo_db, dana, typed) for typed in ("customer 360", "woodgrove")}
+    with demo_db.engine.connect() as connection:
+        command.downgrade(database._alembic_config(connection), "0003")
+        connection.commit()
+    demo_db.dispose()
+
+    monkeypatch.setattr(search, "fts5_trigram_available", lambda: False)
+    old = open_database(path, clock=clock)  # migrates to 0004 again, without the index
+    try:
+        assert _schema(old) == set()
+        for typed, hits in before.items():
+            assert sorted(found(old, dana, typed)) == sorted(hits) != []
+        rename(old, dana, "Coho Winery — Data platform modernization", "Électricité — Smart grid")
+        assert names(old, dana, "électricité") == {"Électricité — Smart grid"}
+        assert "Électricité — Smart grid" in names(old, dana, "é")
+    finally:
+        old.dispose()
+
+    # a database indexed by a newer SQLite, opened by an older one: the triggers go, so new
+    # and renamed deals can still be written
+    monkeypatch.undo()
+    newer = open_database(path, clock=clock)
+    assert not search.heal(newer)
+    assert _schema(newer) == search._OBJECTS
+    newer.dispose()
+    monkeypatch.setattr(search, "fts5_trigram_available", lambda: False)
+    older = open_database(path, clock=clock)
+    assert _schema(older) == {search.SEARCH_TABLE, search.KEYS_TABLE}
+    rename(older, dana, "Électricité — Smart grid", "Électricité — Wind farms")
+    older.dispose()
+
+    # back on a newer SQLite: a rename was missed, so everything is indexed afresh
+    monkeypatch.undo()
+    again = open_database(path, clock=clock)
+    try:
+        assert _schema(again) == search._OBJECTS
+        assert names(again, dana, "wind farms") == {"Électricité — Wind farms"}
+        assert names(again, dana, "smart grid") == set()
+        assert _counts(again)[0] == _counts(again)[1]
+    finally:
+        again.dispose()
+
+
+def rename(db: Database, user: User, name: str, new_name: str) -> None:
+    with db.reading() as session:
+        referral = next(r for r in queries.list_referrals(session, user) if r.name == name)
+    form = EditForm(
+        name=new_name, value=Decimal("1000"), currency="EUR", close_date=date(2027, 3, 1)
+    )
+    services.edit(db, user, referral.id, form)
+
+
+def test_one_or_two_letters_find_names_starting_with_an_accented_capital(
+    demo_db: Database, people: dict[str, User]
+) -> None:
+    """SQLite's lower() folds ASCII only: "é" must still find "École …" and deals of the
+    customer "Électricité de France", as the app folds case everywhere (`folded`)."""
+    dana = people["Dana"]
+    rename(demo_db, dana, "Coho Winery — Data platform modernization", "École 42 — Campus Wi-Fi")
+    rename(demo_db, dana, "Proseware — Data platform modernization", "Société Générale — Überblick")
+    with demo_db.transaction() as session:
+        session.execute(
+            text("UPDATE companies SET name = 'Électricité de France' WHERE name = :n"),
+            {"n": "Woodgrove Bank"},
+        )
+    woodgrove = {name for name in visible(demo_db, dana) if name.startswith("Woodgrove Bank")}
+    for typed in ("é", "É"):
+        assert names(demo_db, dana, typed) == {"École 42 — Campus Wi-Fi"} | woodgrove != set()
+    assert names(demo_db, dana, "éc") == {"École 42 — Campus Wi-Fi"}
+    assert names(demo_db, dana, "ÉL") == woodgrove
+    assert "Société Générale — Überblick" in names(demo_db, dana, "so")
+    assert names(demo_db, dana, "e") & ({"École 42 — Campus Wi-Fi"} | woodgrove) == set()

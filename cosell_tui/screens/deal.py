@@ -27,6 +27,7 @@ from cosell_tui.source import DealView, load_deal
 from cosell_tui.store.database import Database
 from cosell_tui.widgets.footer import KeysFooter
 from cosell_tui.widgets.lifecycle import LifecycleWidget
+from cosell_tui.widgets.reporting import ReportsWorkerErrors
 from cosell_tui.widgets.text import day, literal, money
 
 if TYPE_CHECKING:
@@ -225,7 +226,7 @@ class InviteChoice(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class DealScreen(Screen[None]):
+class DealScreen(ReportsWorkerErrors, Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="deal.back", tooltip="Back to the list"),
         Binding("a", "accept", "Accept", id="deal.accept", tooltip="Accept this invitation"),

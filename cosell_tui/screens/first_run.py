@@ -27,6 +27,7 @@ from cosell_tui.domain.models import OrganizationSetupForm, User
 from cosell_tui.domain.validation import field_messages
 from cosell_tui.screens.dialog import Field
 from cosell_tui.source import load_demo
+from cosell_tui.widgets.reporting import ReportsWorkerErrors
 
 if TYPE_CHECKING:
     from cosell_tui.app import CoSellApp
@@ -44,7 +45,7 @@ BUSY = {
 }
 
 
-class FirstRunScreen(Screen[User | None]):
+class FirstRunScreen(ReportsWorkerErrors, Screen[User | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
             "ctrl+s",
@@ -246,6 +247,8 @@ class FirstRunScreen(Screen[User | None]):
         if self.busy == "demo":
             self.cosell.sweep()  # as `cosell-tui --demo` does at start (R-LIFE-4)
         self.busy = None
+        while self.app.screen is not self:  # help (f1) may be open over the form
+            self.app.pop_screen()
         self.dismiss(admin)
 
     @on(Worker.StateChanged)

@@ -23,6 +23,7 @@ from cosell_tui.source import WizardSource
 from cosell_tui.store.lists import DealQuery, Show, SortKey, Tab
 from cosell_tui.widgets.deal_list import DealList
 from cosell_tui.widgets.footer import KeysFooter
+from cosell_tui.widgets.reporting import ReportsWorkerErrors
 from cosell_tui.widgets.text import literal, money
 
 if TYPE_CHECKING:
@@ -72,7 +73,7 @@ class StatusBar(Horizontal):
         yield Static(id="unread")
 
 
-class MainScreen(Screen[None]):
+class MainScreen(ReportsWorkerErrors, Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
             "1",
@@ -307,6 +308,10 @@ class MainScreen(Screen[None]):
 
     # --- new deals: the wizard and its draft (R-UI-4, R-Q-2) -----------------------------------
 
+    @property
+    def opening_wizard(self) -> bool:
+        return self._opening_wizard
+
     def action_new_deal(self) -> None:
         self._opening_wizard = True
         self._open_wizard(starting_new=True)
@@ -343,6 +348,8 @@ class MainScreen(Screen[None]):
 
         self._opening_wizard = False  # what opens now takes the keys; the list gets them back
         self.refresh_bindings()
+        if not self.is_attached:
+            return  # this user's main screen was replaced meanwhile (switch user)
         if any(isinstance(s, ResumeDraft | WizardScreen) for s in self.app.screen_stack):
             return  # already asking, or already in the wizard
         if draft is None:

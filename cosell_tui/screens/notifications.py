@@ -21,6 +21,7 @@ from textual.visual import RenderOptions, Visual
 from textual.widgets import Footer, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from cosell_tui.widgets.reporting import ReportsWorkerErrors
 from cosell_tui.widgets.text import day, literal
 
 if TYPE_CHECKING:
@@ -36,7 +37,7 @@ LIMIT = 200
 MESSAGE_CHARS = 240  # a registration message can be 4 000 characters; the deal shows it all
 UNREAD = "●"
 READ = "○"
-GONE = "  (you can no longer open this deal)"
+GONE = "A deal you can no longer open"
 
 
 class Indented(Visual):
@@ -83,8 +84,7 @@ def prompt(line: NotificationLine) -> Indented:
         message = message[: MESSAGE_CHARS - 1] + "…"
     body = Content.assemble(
         f"{day(note.created_at)}  ",
-        literal(line.deal_name).plain,
-        ("" if line.visible else (GONE, "italic")),
+        literal(line.deal_name).plain if line.deal_name is not None else (GONE, "italic"),
         "\n",
         message,
     )
@@ -94,7 +94,7 @@ def prompt(line: NotificationLine) -> Indented:
     return Indented(glyph, body)
 
 
-class NotificationsScreen(ModalScreen[None]):
+class NotificationsScreen(ReportsWorkerErrors, ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Close", id="notifications.close", tooltip="Back"),
         # priority: the list's own enter would hide this one from the footer
@@ -151,7 +151,6 @@ class NotificationsScreen(ModalScreen[None]):
         super().__init__()
         self.lines: list[NotificationLine] = []
         self.total = 0
-        self._loaded = False
         self._opening = False  # a second enter before the deal opens must not open it twice
 
     @property
@@ -190,7 +189,7 @@ class NotificationsScreen(ModalScreen[None]):
             return  # read for another user, or closed meanwhile
         options = self.query_one(OptionList)
         keep = self._current()
-        self.lines, self.total, self._loaded = lines, total, True
+        self.lines, self.total = lines, total
         options.set_options(Option(prompt(line), id=str(line.notification.id)) for line in lines)
         options.display = bool(lines)
         empty = self.query_one("#notifications-empty", Static)
@@ -269,9 +268,8 @@ class NotificationsScreen(ModalScreen[None]):
         self._show_read(line.notification.id)
         if not line.visible:
             # a team, scope or party change took the deal away (R-ACL-1): say so, stay here
-            name = literal(line.deal_name).plain
             self.notify(
-                f"You can no longer open “{name}”: its team, location or parties have "
+                "You can no longer open this deal: its team, location or parties have "
                 "changed since this notification.",
                 severity="warning",
                 markup=False,

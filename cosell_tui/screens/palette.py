@@ -173,8 +173,12 @@ class DealCommands(Provider):
         return cast("CoSellApp", self.app)
 
     async def search(self, query: str) -> Hits:
+        from cosell_tui.screens.notifications import NotificationsScreen  # noqa: PLC0415
+
         app = self.cosell
-        if not app.signed_in or self.screen.is_modal:
+        if not app.signed_in:
+            return
+        if self.screen.is_modal and not isinstance(self.screen, NotificationsScreen):
             return  # in a dialog the palette offers the dialog's actions, not other deals
         source = app.source
         found = await asyncio.to_thread(source.find_deals, query, MAX_DEALS)
@@ -191,14 +195,37 @@ class DealCommands(Provider):
             )
 
     def _open(self, referral_id: str) -> None:
-        from cosell_tui.screens.deal import DealScreen  # noqa: PLC0415
-        from cosell_tui.screens.main import MainScreen  # noqa: PLC0415
+        open_deal(self.cosell, referral_id)
 
-        screen = self.app.screen
-        if isinstance(screen, MainScreen):
-            screen._push_deal(referral_id)  # the lists read afresh when the deal closes
-        else:
-            self.app.push_screen(DealScreen(referral_id))
+
+def open_deal(app: CoSellApp, referral_id: str) -> None:
+    """Open a deal found in the palette where the user is, never stacking deal screens.
+
+    A deal screen on top is replaced: it closes first (so what lies under it reads afresh,
+    as when the user leaves it), then the new deal opens from the screen now on top. From the
+    main screen the lists read afresh when the deal closes (`_push_deal`); from the
+    notifications, they and the lists do, as when a notification opens its deal.
+    """
+    from cosell_tui.screens.deal import DealScreen  # noqa: PLC0415
+    from cosell_tui.screens.main import MainScreen  # noqa: PLC0415
+    from cosell_tui.screens.notifications import NotificationsScreen  # noqa: PLC0415
+
+    screen = app.screen
+    if isinstance(screen, DealScreen):
+        screen.dismiss(None)  # its own callback refreshes what was under it
+        screen = app.screen
+    if isinstance(screen, MainScreen):
+        screen._push_deal(referral_id)  # the lists read afresh when the deal closes
+    elif isinstance(screen, NotificationsScreen):
+        notifications = screen
+
+        def closed(_: object) -> None:
+            app.data_changed()
+            notifications.reload()
+
+        app.push_screen(DealScreen(referral_id), closed)
+    else:
+        app.push_screen(DealScreen(referral_id))
 
 
 def _about(deal: DealHit) -> list[str]:

@@ -22,6 +22,7 @@ from textual.widgets.option_list import Option, OptionDoesNotExist
 from cosell_tui.domain.enums import Role
 from cosell_tui.domain.models import Organization, User
 from cosell_tui.source import users_and_organizations
+from cosell_tui.widgets.reporting import ReportsWorkerErrors
 from cosell_tui.widgets.text import literal
 
 if TYPE_CHECKING:
@@ -60,7 +61,7 @@ def matches(search: str, user: User, organization: Organization) -> bool:
     return any(term in part.casefold() for part in haystack)
 
 
-class SwitchUserScreen(ModalScreen[User | None]):
+class SwitchUserScreen(ReportsWorkerErrors, ModalScreen[User | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
             "escape", "cancel", "Cancel", id="switch_user.cancel", tooltip="Stay signed in as now"

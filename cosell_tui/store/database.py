@@ -237,6 +237,8 @@ def open_database(
             if revision is not None and path is not None:
                 backup(path, revision, clock)
             upgrade(engine)
+        database = Database(engine, clock, new_id)
+        _heal(database)
     except StoreError as error:
         engine.dispose()
         if str(error).startswith(where):
@@ -250,7 +252,15 @@ def open_database(
         raise StoreError(
             f"Cannot open {where}: {_sqlite_reason(error)} (is it a cosell-tui database?)."
         ) from None
-    return Database(engine, clock, new_id)
+    return database
+
+
+def _heal(database: Database) -> None:
+    """Indexes that triggers keep current are whole again after a crash (one look at
+    sqlite_master when they are)."""
+    from cosell_tui.store import search  # noqa: PLC0415  keeps `import database` light
+
+    search.heal(database)
 
 
 def _sqlite_reason(error: DatabaseError) -> str:
@@ -258,3 +268,12 @@ def _sqlite_reason(error: DatabaseError) -> str:
     if "locked" in reason or "busy" in reason:
         return "the database is busy (another program is writing to it); try again"
     return reason
+
+
+def busy_reason(error: object) -> str | None:
+    """The sentence for a database another program holds locked, or None for anything else."""
+    if isinstance(error, OperationalError):
+        reason = _sqlite_reason(error)
+        if reason.startswith("the database is busy"):
+            return reason
+    return None

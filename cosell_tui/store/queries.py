@@ -440,7 +440,7 @@ class NotificationLine(Record):
     still open that deal (a team or scope change can take it away, R-ACL-1)."""
 
     notification: Notification
-    deal_name: str
+    deal_name: str | None  # None when the user may no longer see the deal: not even its name
     visible: bool
 
 
@@ -457,7 +457,9 @@ def notification_lines(
         .limit(limit)
     )
     lines = [
-        NotificationLine(notification=to_notification(row), deal_name=name, visible=bool(seen))
+        NotificationLine(
+            notification=to_notification(row), deal_name=name if seen else None, visible=bool(seen)
+        )
         for row, name, seen in session.execute(statement)
     ]
     return lines, int(total or 0)

@@ -4,17 +4,25 @@ On SQLite an FTS5 table with the trigram tokenizer (`deal_search`, migration 000
 referral's name and its customer's name, kept current by triggers, so a search stays fast at
 100 000 deals: words of three or more characters are index look-ups (substrings of the deal's
 or the customer's name, in any case), and one mistyped letter per word is forgiven when
-nothing matches exactly. Shorter input scans the start of the name indexes. Elsewhere
-(PostgreSQL, a later issue) a plain LIKE does the work.
+nothing matches exactly. Shorter input scans the start of the name indexes. Where there is
+no index — PostgreSQL (a later issue), or an SQLite without FTS5's trigram tokenizer (older
+than 3.34 or built without FTS5: migration 0004 then skips it) — a plain LIKE does the work.
+
+The index heals itself: `heal` (run by every open) recreates a trigger that is missing — a
+bulk load killed halfway, a database last written by an SQLite without FTS5 — and indexes
+what the index lacks.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
+import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     Connection,
@@ -26,12 +34,14 @@ from sqlalchemy import (
     select,
     table,
     text,
+    union_all,
 )
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, aliased
 
 from cosell_tui.domain.enums import DealType, Direction, Status
 from cosell_tui.domain.models import User
-from cosell_tui.store.queries import contains_pattern, visible_to
+from cosell_tui.store.queries import contains_pattern, folded, visible_to
 from cosell_tui.store.schema import CompanyRow, EngagementRow, ReferralRow
 
 if TYPE_CHECKING:
@@ -106,6 +116,30 @@ _TRIGGERS = {
 }
 
 
+INSERT_TRIGGER = "deal_search_referral_insert"
+
+
+@cache
+def fts5_trigram_available() -> bool:
+    """Whether this SQLite has FTS5 and its trigram tokenizer (3.34 or later, built with FTS5).
+
+    Tried on a private in-memory database, once per process: pysqlite, which the engine uses,
+    is this same library.
+    """
+    if sqlite3.sqlite_version_info < (3, 34, 0):
+        return False
+    try:
+        with closing(sqlite3.connect(":memory:")) as probe:
+            probe.execute("CREATE VIRTUAL TABLE probe USING fts5(a, tokenize = 'trigram')")
+    except sqlite3.Error:
+        return False
+    return True
+
+
+def _trigger(name: str) -> str:
+    return f"CREATE TRIGGER IF NOT EXISTS {name} {_TRIGGERS[name].strip()}"
+
+
 def sqlite_search_ddl() -> list[str]:
     """The index, its key table and the triggers that keep them current."""
     return [
@@ -113,7 +147,7 @@ def sqlite_search_ddl() -> list[str]:
         "id INTEGER PRIMARY KEY, deal_id VARCHAR(36) NOT NULL UNIQUE)",
         # trigram: any substring of 3+ characters matches; case-insensitive (Unicode letters too)
         "CREATE VIRTUAL TABLE deal_search USING fts5(name, customer, tokenize = 'trigram')",
-        *(f"CREATE TRIGGER {name} {body.strip()}" for name, body in _TRIGGERS.items()),
+        *(_trigger(name) for name in _TRIGGERS),
     ]
 
 
@@ -126,6 +160,16 @@ def sqlite_search_fill() -> list[str]:
         "JOIN referrals r ON r.id = k.deal_id "
         "JOIN engagements e ON e.id = r.engagement_id "
         "JOIN companies c ON c.id = e.company_id",
+    ]
+
+
+def sqlite_search_drop(*, with_index: bool = True) -> list[str]:
+    """Triggers and tables; `with_index=False` leaves the FTS5 table, which an SQLite without
+    FTS5 cannot drop."""
+    return [
+        *(f"DROP TRIGGER IF EXISTS {name}" for name in _TRIGGERS),
+        *(["DROP TABLE IF EXISTS deal_search"] if with_index else []),
+        "DROP TABLE IF EXISTS deal_search_ids",
     ]
 
 
@@ -152,13 +196,77 @@ def _index_missing(connection: Connection) -> None:
     )
 
 
-def _has_index(db: Database) -> bool:
-    with db.reading() as session:
-        found = session.execute(
-            text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :name"),
-            {"name": KEYS_TABLE},
-        )
-        return found.first() is not None
+_OBJECTS = frozenset({SEARCH_TABLE, KEYS_TABLE, *_TRIGGERS})
+
+
+def _present(connection: Connection) -> set[str]:
+    """Which of the index's tables and triggers the schema holds (one look at sqlite_master)."""
+    rows = connection.execute(text("SELECT name FROM sqlite_master WHERE name GLOB 'deal_search*'"))
+    return {name for (name,) in rows} & _OBJECTS
+
+
+def _needs_care(present: set[str]) -> bool:
+    if fts5_trigram_available():
+        return present != _OBJECTS  # usually they are equal: nothing to do
+    # No FTS5 here: searches use LIKE. Triggers naming the FTS5 table would make every new
+    # deal fail ("no such module"), so they go (a database indexed by a newer SQLite).
+    return bool(present & set(_TRIGGERS))
+
+
+def heal(db: Database) -> bool:
+    """Make the index whole again if it is not (every open runs this; True if it changed).
+
+    The usual case costs one read of sqlite_master. A missing insert trigger (a bulk load
+    killed halfway) comes back and what it missed is indexed; any other missing trigger or
+    table means the index may be stale, so it is rebuilt. On an SQLite without FTS5, the
+    triggers go instead. A busy or read-only database is left as it is: the next open
+    tries again, and searching works meanwhile (it may miss the newest deals).
+    """
+    if db.engine.dialect.name != "sqlite":
+        return False
+    with db.engine.connect() as connection:  # a plain read: no session, no write lock
+        if not _needs_care(_present(connection)):
+            return False
+    try:
+        with db.transaction() as session:
+            return _repair(session.connection())
+    except OperationalError:
+        return False
+
+
+def _repair(connection: Connection) -> bool:
+    present = _present(connection)  # again, under the write lock: another process may have
+    if not _needs_care(present):  # healed it meanwhile
+        return False
+    statements: list[str]
+    if not fts5_trigram_available():
+        statements = sqlite_search_drop(with_index=False)[: len(_TRIGGERS)]
+    elif not {SEARCH_TABLE, KEYS_TABLE} <= present:
+        statements = [*sqlite_search_drop(), *sqlite_search_ddl(), *sqlite_search_fill()]
+    elif present | {INSERT_TRIGGER} == _OBJECTS:
+        _index_missing(connection)  # only new deals may be missing
+        statements = [_trigger(INSERT_TRIGGER)]
+    else:  # renames or deletes may have been missed: index everything afresh
+        statements = [
+            *(_trigger(name) for name in _TRIGGERS),
+            "DELETE FROM deal_search",
+            "DELETE FROM deal_search_ids",
+            *sqlite_search_fill(),
+        ]
+    for statement in statements:
+        connection.execute(text(statement))
+    return True
+
+
+def has_index(connection: Connection) -> bool:
+    """Whether searches can use the FTS5 index here (else they use LIKE)."""
+    if connection.dialect.name != "sqlite" or not fts5_trigram_available():
+        return False
+    found = connection.execute(
+        text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :name"),
+        {"name": KEYS_TABLE},
+    )
+    return found.first() is not None
 
 
 @contextmanager
@@ -166,29 +274,33 @@ def bulk_loading(db: Database) -> Iterator[None]:
     """Inserting many referrals (the demo's `--deals N`): index them once at the end.
 
     One INSERT … SELECT is several times quicker than the insert trigger row by row. The
-    trigger comes back (and what was inserted is indexed) even if the load fails.
+    trigger comes back (and what was inserted is indexed) in one transaction, when the load
+    ends or fails; if even that fails (or the process is killed), the next open heals the
+    index. A failed load's own error is the one raised.
     """
-    if db.engine.dialect.name != "sqlite" or not _has_index(db):
+    with db.reading() as session:
+        indexed = has_index(session.connection())
+    if not indexed:
         yield
         return
-    insert = "deal_search_referral_insert"
     with db.transaction() as session:
-        session.execute(text(f"DROP TRIGGER IF EXISTS {insert}"))
+        session.execute(text(f"DROP TRIGGER IF EXISTS {INSERT_TRIGGER}"))
     try:
         yield
-    finally:
-        with db.transaction() as session:
-            connection = session.connection()
-            _index_missing(connection)
-            connection.execute(text(f"CREATE TRIGGER {insert} {_TRIGGERS[insert].strip()}"))
+    except BaseException as error:
+        try:
+            _restore(db)
+        except Exception as restoring:  # the load's own error is the one raised
+            error.add_note(f"The search index is repaired at the next open ({restoring}).")
+        raise
+    _restore(db)
 
 
-def sqlite_search_drop() -> list[str]:
-    return [
-        *(f"DROP TRIGGER IF EXISTS {name}" for name in _TRIGGERS),
-        "DROP TABLE IF EXISTS deal_search",
-        "DROP TABLE IF EXISTS deal_search_ids",
-    ]
+def _restore(db: Database) -> None:
+    with db.transaction() as session:
+        connection = session.connection()
+        _index_missing(connection)
+        connection.execute(text(_trigger(INSERT_TRIGGER)))
 
 
 # --- searching -------------------------------------------------------------------------------
@@ -244,8 +356,7 @@ def _base(viewer: User) -> _Rows:
 
 
 def _indexed(session: Session) -> bool:
-    bind = session.get_bind()
-    return bind.dialect.name == "sqlite"
+    return has_index(session.connection())
 
 
 def find_deals(session: Session, viewer: User, typed: str, limit: int = 40) -> list[DealHit]:
@@ -297,39 +408,77 @@ def _fts(session: Session, viewer: User, match: str, limit: int) -> list[DealHit
     return _hits(session, statement)
 
 
-def _prefix(session: Session, viewer: User, typed: str, limit: int) -> list[DealHit]:
-    """One or two characters: deal names, then customer names, starting so.
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
-    A limited scan of the lower(name) indexes comes first, so the organization's index never
-    drives the query through all of its deals; a user who sees few deals may see none here
-    (typing a third character searches them all).
+
+def _index_prefixes(typed: str) -> list[str]:
+    """Where names starting with `typed` (case-folded like Python) sit in a lower(name) index.
+
+    SQLite's lower() folds ASCII only (unless built with ICU), so "Élan" is under "Élan" and
+    "élan" under "élan": a typed "é" looks under both. Every spelling of each typed letter
+    that folds to the same (its lower, upper and folded forms) is tried, as the index keys it.
     """
-    low = typed.lower()
-    high = low[:-1] + chr(ord(low[-1]) + 1)
+    spellings = [
+        dict.fromkeys(
+            form.translate(_ASCII_LOWER)
+            for form in (letter, letter.lower(), letter.upper(), letter.casefold())
+        )
+        for letter in typed
+    ]
+    return ["".join(parts) for parts in itertools.product(*spellings)]
+
+
+def _starting(row: type[ReferralRow] | type[CompanyRow], prefixes: list[str], scan: int) -> Any:
+    """Ids of `row`'s table whose lower(name) starts with one of the prefixes: one limited
+    range scan of its lower(name) index per prefix (an alias each, never correlated with the
+    query around it)."""
+    ranges = []
+    for low in prefixes:
+        high = low[:-1] + chr(ord(low[-1]) + 1)
+        named = aliased(row)
+        key = func.lower(named.name)
+        ranges.append(select(named.id).where(key >= low, key < high).order_by(key).limit(scan))
+    if len(ranges) == 1:
+        return ranges[0]
+    parts = [select(part.subquery().c.id) for part in ranges]  # SQLite: LIMIT inside a UNION
+    return select(union_all(*parts).subquery().c.id)
+
+
+def _prefix(session: Session, viewer: User, typed: str, limit: int) -> list[DealHit]:
+    """One or two characters: deal names, then customer names, starting so (in any case,
+    accented letters too: "é" finds "École").
+
+    Limited scans of the lower(name) indexes come first, so the organization's index never
+    drives the query through all of its deals; a user who sees few deals may see none here
+    (typing a third character searches them all). The names found are then checked with the
+    app's own case folding (`folded`), which is what the answer follows.
+    """
+    fold = typed.casefold()
+    prefixes = _index_prefixes(typed)
     scan = limit * 25
-    named = aliased(ReferralRow)
-    name_key = func.lower(named.name)
-    by_name = select(named.id).where(name_key >= low, name_key < high)
+    by_name = _starting(ReferralRow, prefixes, scan)
+    name_fold = folded(ReferralRow.name)
     names = _hits(
         session,
         _base(viewer)
-        .where(ReferralRow.id.in_(by_name.order_by(name_key).limit(scan)))
-        .order_by(func.lower(ReferralRow.name))
+        .where(ReferralRow.id.in_(by_name))
+        .where(func.substr(name_fold, 1, len(fold)) == fold)
+        .order_by(name_fold, ReferralRow.id)
         .limit(limit),
     )
     if len(names) >= limit:
         return names
-    company = aliased(CompanyRow)
-    company_key = func.lower(company.name)
-    customers = select(company.id).where(company_key >= low, company_key < high).limit(scan)
+    customers = _starting(CompanyRow, prefixes, scan)
     engaged = aliased(EngagementRow)
     engagements = select(engaged.id).where(engaged.company_id.in_(customers)).limit(scan)
+    customer_fold = folded(CompanyRow.name)
     have = {hit.referral_id for hit in names}
     by_customer = _hits(
         session,
         _base(viewer)
         .where(ReferralRow.engagement_id.in_(engagements))
-        .order_by(func.lower(CompanyRow.name), func.lower(ReferralRow.name))
+        .where(func.substr(customer_fold, 1, len(fold)) == fold)
+        .order_by(customer_fold, name_fold, ReferralRow.id)
         .limit(limit),
     )
     return names + [hit for hit in by_customer if hit.referral_id not in have][: limit - len(names)]
@@ -341,11 +490,11 @@ def _like(session: Session, viewer: User, typed: str, limit: int) -> list[DealHi
         _base(viewer)
         .where(
             or_(
-                ReferralRow.name.ilike(pattern, escape="\\"),
-                CompanyRow.name.ilike(pattern, escape="\\"),
+                folded(ReferralRow.name).like(pattern, escape="\\"),
+                folded(CompanyRow.name).like(pattern, escape="\\"),
             )
         )
-        .order_by(ReferralRow.name)
+        .order_by(folded(ReferralRow.name), ReferralRow.id)
         .limit(limit)
     )
     return _hits(session, statement)

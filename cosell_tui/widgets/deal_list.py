@@ -27,6 +27,7 @@ from cosell_tui.domain.enums import DealType, Direction, Status
 from cosell_tui.domain.lifecycle import STAGE_PERCENT
 from cosell_tui.domain.models import DealRow
 from cosell_tui.store.lists import DealQuery, SortKey, Tab
+from cosell_tui.widgets.reporting import ReportsWorkerErrors
 from cosell_tui.widgets.text import date_width, day, literal, money
 
 PAGE = 100
@@ -87,7 +88,7 @@ def days_left(row: DealRow, now: datetime) -> int | None:
     return max(0, int(-(-seconds // 86400)))  # whole days, rounded up
 
 
-class DealList(ScrollView, can_focus=True):
+class DealList(ReportsWorkerErrors, ScrollView, can_focus=True):
     """The rows of one tab; a fixed header line, a cursor, pages fetched on demand."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {

@@ -9,8 +9,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from textual.widgets import TabbedContent
+from textual.widgets import Input, TabbedContent
 
+from cosell_tui import config as config_module
 from cosell_tui.app import CoSellApp, build_app
 from cosell_tui.config import Config, load_config
 from cosell_tui.domain.models import User
@@ -27,6 +28,13 @@ def default_date_format() -> Iterator[None]:
     """The date format is one setting for the process: leave it as found for other tests."""
     yield
     text.set_date_format(text.DEFAULT_DATE_FORMAT)
+
+
+@pytest.fixture(autouse=True)
+def checked_keymaps(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Good keymaps are remembered in the user cache directory: here, in the test's folder."""
+    saved = tmp_path / "cache" / "keymap-checked.json"
+    monkeypatch.setattr(config_module, "checked_keymap_file", lambda: saved)
 
 
 def notices(app: CoSellApp) -> list[str]:
@@ -129,9 +137,12 @@ async def test_the_config_sets_tab_view_dates_keys_and_the_theme_is_saved(
         assert notices(app) == ["Showing active deals"]  # the view; nothing about the config
 
 
-async def test_help_lists_a_remapped_key(
+async def test_help_lists_a_remapped_key_and_a_field_still_types_it(
     demo_db: Database, people: dict[str, User], tmp_path: Path
 ) -> None:
+    """A printable key on an ordinary binding is typed in a text field; on a priority
+    binding (app.help, f1) Textual would run the binding instead, which is why the config
+    refuses that (tests/test_config.py, priority-binding-on-a-typed-key)."""
     path = tmp_path / "config.toml"
     path.write_text('[keymap]\n"list.sort" = "S"\n"app.help_question" = "h"\n')
     app = start(demo_db, people["Megan"], path)
@@ -146,3 +157,12 @@ async def test_help_lists_a_remapped_key(
         sort_line = next(line for line in shown if "Sort by a column" in line)  # the tooltip
         assert re.search(r"\bS\b", sort_line) and not re.search(r"\bo\b", sort_line), shown
         assert any(re.search(r"\bh\b.*Help", line) for line in shown), shown
+
+        await pilot.press("escape", "slash", "h")
+        await settle(app, pilot)
+        field = app.screen.query_one("#filter", Input)
+        assert field.has_focus and field.value == "h"  # typed: app.help_question has no priority
+        app.set_keymap({**app._keymap, "app.help": "h"})  # what the config refuses
+        await pilot.press("h")
+        await settle(app, pilot)
+        assert isinstance(app.screen, HelpScreen) and field.value == "h"  # the field lost it

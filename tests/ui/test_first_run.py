@@ -6,13 +6,14 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
+from datetime import date
 from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
-from cosell_tui import services
+from cosell_tui import demo, services
 from cosell_tui.app import CoSellApp, build_app
 from cosell_tui.domain.models import OrganizationSetupForm, User
 from cosell_tui.screens import first_run
@@ -20,7 +21,7 @@ from cosell_tui.screens.dialog import Field
 from cosell_tui.screens.first_run import TAKEN, FirstRunScreen
 from cosell_tui.screens.main import MainScreen
 from cosell_tui.source import load_demo
-from cosell_tui.store.database import Database
+from cosell_tui.store.database import Database, FixedClock, open_database
 from tests.ui.test_main_screen import settle, sql
 from tests.ui.test_real_terminal import Terminal, app_command, new_socket
 
@@ -177,3 +178,43 @@ def test_an_empty_database_file_opens_the_form_in_a_real_terminal(tmp_path: Path
 def sql_file(path: Path, statement: str) -> list[tuple[object, ...]]:
     with sqlite3.connect(path) as connection:
         return connection.execute(statement).fetchall()
+
+
+def test_the_demo_appears_whole_or_not_at_all(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # another terminal on the same file (its expiry sweep) never sees a half-built demo
+    real = demo.build_demo
+    seen_meanwhile: list[int] = []
+
+    def build_and_look(target: Database, **options: object) -> object:
+        built = real(target, **options)  # type: ignore[arg-type]
+        seen_meanwhile.append(users(db))
+        return built
+
+    monkeypatch.setattr(demo, "build_demo", build_and_look)
+    admin = load_demo(db)
+    assert seen_meanwhile == [0]
+    assert users(db) == 16 and admin.email == "dana.whitfield@contoso.example"
+
+
+def test_a_failed_demo_build_leaves_the_database_empty(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # ...and a build that fails leaves it empty, so the first-run form is offered again
+
+    db = open_database(tmp_path / "empty.db", clock=FixedClock.on(date(2026, 11, 27)))
+    try:
+        real = demo.build_demo
+
+        def half(target: Database, **options: object) -> object:
+            real(target, **options)  # type: ignore[arg-type]
+            raise RuntimeError("halfway")
+
+        monkeypatch.setattr(demo, "build_demo", half)
+        with pytest.raises(RuntimeError):
+            load_demo(db)
+        assert users(db) == 0
+        assert not list(tmp_path.glob(".cosell-demo-*"))  # the scratch file is gone too
+    finally:
+        db.dispose()

@@ -108,6 +108,8 @@ async def test_list_open_and_mark_read(
         # the deal she may no longer see: marked in the list; enter says so, marks it read
         # and stays on the list
         assert "no longer open" in rows[0][1]
+        hidden_name = sql(demo_db, "SELECT name FROM referrals WHERE id = ?", hidden[0][0])[0][0]
+        assert str(hidden_name) not in rows[0][1]  # not even its name now (R-ACL-1)
         await pilot.press("enter")
         await settle(app, pilot)
         assert app.screen is screen
@@ -122,9 +124,10 @@ async def test_list_open_and_mark_read(
         assert app.screen.referral_id == second
         assert sql(demo_db, read_at, ids[2])[0][0] is not None
         assert status_count(app) == f"✉ {total - 2}"
-        await pilot.press("escape")
+        depth = len(app.screen_stack)
+        await pilot.press("N")  # N from that deal goes back to this list, not to a second one
         await settle(app, pilot)
-        assert app.screen is screen
+        assert app.screen is screen and len(app.screen_stack) == depth - 1
         assert [glyph for glyph, _ in shown(screen)[:3]] == [READ, READ, READ]
 
         # m: every notification read, older ones not shown included
