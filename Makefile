@@ -26,8 +26,10 @@ typecheck: $(STAMP)
 tmux:
 	@command -v tmux >/dev/null || { apt-get update -qq && apt-get install -y -qq tmux >/dev/null; }
 
+# Three workers on two cores: a fifth of the suite waits (on tmux, on Pilot's pauses), and
+# work stealing keeps the slow wizard flows from leaving a worker idle at the end.
 test: lint typecheck tmux
-	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
+	$(BIN)/pytest -n 3 --dist worksteal $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

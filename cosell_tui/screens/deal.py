@@ -11,7 +11,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
@@ -276,7 +276,9 @@ class DealScreen(ReportsWorkerErrors, Screen[None]):
         return cast("CoSellApp", self.app)
 
     def compose(self) -> ComposeResult:
-        yield Static("Loading…", id="deal-title")
+        with Horizontal(id="deal-header"):
+            yield Static("Loading…", id="deal-title")
+            yield Static(id="deal-unread")  # §6: the unread count is always in sight
         with VerticalScroll(id="deal-body"):
             yield Vertical(id="lifecycle-slot")
             for key, heading in (
@@ -294,7 +296,11 @@ class DealScreen(ReportsWorkerErrors, Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#deal-body").focus()
+        self.watch(self.app, "unread", self._show_unread)
         self.reload()
+
+    def _show_unread(self, unread: int) -> None:
+        self.query_one("#deal-unread", Static).update(f"✉ {unread}")
 
     @work(thread=True, exclusive=True, group="deal", exit_on_error=False)
     def reload(self) -> None:

@@ -124,6 +124,8 @@ async def test_list_open_and_mark_read(
         assert app.screen.referral_id == second
         assert sql(demo_db, read_at, ids[2])[0][0] is not None
         assert status_count(app) == f"✉ {total - 2}"
+        # §6: the count is in sight on the deal screen too
+        assert str(app.screen.query_one("#deal-unread", Static).render()) == f"✉ {total - 2}"
         depth = len(app.screen_stack)
         await pilot.press("N")  # N from that deal goes back to this list, not to a second one
         await settle(app, pilot)
