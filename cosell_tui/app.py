@@ -95,6 +95,10 @@ class CoSellApp(App[None]):
         self.log_path: Path | None = None
         self._unread_known = False  # the first count after signing in is no news: no toast
         self._unread_failing = False
+        if os.environ.get("COSELL_FRAME_LOG"):  # benchmarks only (issue 6); off: nothing runs
+            from cosell_tui.frames import install_if_asked  # noqa: PLC0415
+
+            install_if_asked(self)
 
     # The signed-in user; None only while the first-run form shows (R-UI-8).
     @property
