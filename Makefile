@@ -31,8 +31,10 @@ tmux:
 test: lint typecheck tmux
 	$(BIN)/pytest -n 3 --dist worksteal $(PYTEST_ARGS)
 
-bench: $(STAMP)
-	$(BIN)/python -m bench
+# Launch figures in tmux against a bare Textual app, on a cached 100 000-deal demo database
+# (built and timed on first use); BENCH_ARGS="--deals 1000000 --runs 3" for the larger one.
+bench: $(STAMP) tmux
+	$(BIN)/python -m bench.launch $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .mypy_cache .pytest_cache .ruff_cache

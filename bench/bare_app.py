@@ -1,0 +1,56 @@
+"""The baseline of `make bench`: a bare Textual app, the least a Textual screen like ours costs.
+
+Header, TabbedContent with three tabs of DataTables and Footer, nothing else. By default the
+tables are empty (the launch baseline); `--rows 40` fills the first one with 40 rows, the
+baseline for key → frame figures (cursor down, page down). Usage:
+`python bench/bare_app.py [--rows N]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import ClassVar
+
+from textual.app import App, ComposeResult
+from textual.binding import BindingType
+from textual.widgets import DataTable, Footer, Header, TabbedContent, TabPane
+
+TABS = ("Inbound", "Outbound", "Favorites")
+COLUMNS = ("Deal", "Customer", "Type", "Status", "Stage", "Value", "Close")
+
+
+class BareApp(App[None]):
+    """Header, three tabs of tables, Footer."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [("q", "quit", "Quit")]
+
+    def __init__(self, rows: int) -> None:
+        super().__init__()
+        self.rows = rows
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with TabbedContent():
+            for name in TABS:
+                with TabPane(name):
+                    yield DataTable(cursor_type="row")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        for table in self.query(DataTable):
+            table.add_columns(*COLUMNS)
+        first = self.query(DataTable).first()
+        first.add_rows(
+            (f"Deal {n}", f"Customer {n}", "Co-sell", "Received", "10%", "1.2M USD", "2026-12-01")
+            for n in range(self.rows)
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="bare_app")
+    parser.add_argument("--rows", type=int, default=0, help="rows in the first table (0: empty)")
+    BareApp(parser.parse_args().rows).run()
+
+
+if __name__ == "__main__":
+    main()
