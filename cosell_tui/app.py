@@ -292,28 +292,27 @@ class CoSellApp(App[None]):
             self._unread_failing = True
         self.report_worker_error(event.worker.error)
 
-    def report_worker_error(self, error: object) -> None:
-        """A failed background job: the user's one sentence, or a bug logged to a file."""
-        if isinstance(error, DomainError):
-            self.notify(error.message, severity="error")
-            return
+    def report_worker_error(self, error: object, what: str | None = None) -> None:
+        """A failed background job: the user's one sentence, or a bug logged to a file.
+
+        `what` names what failed ("The draft could not be saved"); it leads the sentence.
+        """
         from cosell_tui.store.database import StoreError, busy_reason  # noqa: PLC0415
 
-        if isinstance(error, StoreError):
-            self.notify(str(error), severity="error", markup=False)
-            return
         busy = busy_reason(error)
-        if busy:
-            self.notify(f"{busy[0].upper()}{busy[1:]}.", severity="error", timeout=8)
-            return
-        from cosell_tui.cli import _log_bug  # noqa: PLC0415
+        if isinstance(error, DomainError):
+            message = error.message
+        elif isinstance(error, StoreError):
+            message = str(error)
+        elif busy:
+            message = f"{busy[0].upper()}{busy[1:]}."
+        else:
+            from cosell_tui.cli import _log_bug  # noqa: PLC0415
 
-        where = _log_bug(error) if isinstance(error, BaseException) else None
+            where = _log_bug(error) if isinstance(error, BaseException) else None
+            message = f"Something went wrong ({type(error).__name__}); details are in {where}."
         self.notify(
-            f"Something went wrong ({type(error).__name__}); details are in {where}.",
-            severity="error",
-            timeout=10,
-            markup=False,
+            f"{what}: {message}" if what else message, severity="error", timeout=10, markup=False
         )
 
 

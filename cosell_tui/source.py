@@ -228,6 +228,9 @@ def users_and_organizations(db: Database) -> tuple[list[User], dict[int, Organiz
         return queries.users(session), {o.id: o for o in queries.organizations(session)}
 
 
+SET_UP = "This database already has users; the demo needs an empty one."
+
+
 def load_demo(db: Database) -> User:
     """First run (R-UI-8): build the demo ecosystem in this empty database; its first admin.
 
@@ -261,7 +264,7 @@ def load_demo(db: Database) -> User:
 def _refuse_if_set_up(db: Database) -> None:
     with db.reading() as session:
         if queries.users(session):
-            raise InvalidState("This database already has users; the demo needs an empty one.")
+            raise InvalidState(SET_UP)
 
 
 def _copy_over(built: Path, target: Path) -> None:
@@ -271,7 +274,7 @@ def _copy_over(built: Path, target: Path) -> None:
     try:
         (users,) = destination.execute("SELECT count(*) FROM users").fetchone()
         if users:  # someone set it up while the demo was being built
-            raise InvalidState("This database already has users; the demo needs an empty one.")
+            raise InvalidState(SET_UP)
         source.backup(destination)
     finally:
         source.close()

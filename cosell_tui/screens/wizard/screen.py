@@ -521,15 +521,8 @@ class WizardScreen(Screen[str | None]):
             self._creating = False
             self.query_one("#wizard-next", Button).disabled = False
             self.refresh_bindings()
-        if isinstance(error, DomainError):
-            message = error.message
-        else:
-            from cosell_tui.cli import _log_bug  # noqa: PLC0415
-
-            where = _log_bug(error) if isinstance(error, BaseException) else None
-            message = f"Something went wrong ({type(error).__name__}); details are in {where}."
         what = "The draft could not be saved" if event.worker.group == "wizard-draft" else None
-        self.notify(f"{what}: {message}" if what else message, severity="error", timeout=10)
+        self.cosell.report_worker_error(error, what)
 
 
 def _step_of(key: str) -> Step | None:
