@@ -2,13 +2,15 @@
 
 Header, TabbedContent with three tabs of DataTables and Footer, nothing else. By default the
 tables are empty (the launch baseline); `--rows 40` fills the first one with 40 rows, the
-baseline for key → frame figures (cursor down, page down). Usage:
+baseline for key → frame figures (cursor down, page down). `COSELL_FRAME_LOG=FILE` logs keys
+and frames through the same hook as cosell-tui (cosell_tui/frames.py). Usage:
 `python bench/bare_app.py [--rows N]`.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 from typing import ClassVar
 
 from textual.app import App, ComposeResult
@@ -27,6 +29,10 @@ class BareApp(App[None]):
     def __init__(self, rows: int) -> None:
         super().__init__()
         self.rows = rows
+        if os.environ.get("COSELL_FRAME_LOG"):  # as in cosell-tui: the hook only imports textual
+            from cosell_tui.frames import install_if_asked  # noqa: PLC0415
+
+            install_if_asked(self)
 
     def compose(self) -> ComposeResult:
         yield Header()

@@ -1,36 +1,57 @@
-"""The App: small — it holds the session, pushes screens and turns worker errors into notices."""
+"""The App: small — it holds the session, pushes screens and turns worker errors into notices.
+
+Started from the CLI it draws the main screen first and opens the database after that first
+frame (issue 6): this module imports Textual and the light screen code only; SQLAlchemy, the
+pydantic models and the services come in a worker thread.
+"""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path, PurePath
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, cast
 
-from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.reactive import reactive
-from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from cosell_tui import services
 from cosell_tui.config import Config
 from cosell_tui.domain.errors import DomainError
-from cosell_tui.domain.models import Organization, User
 from cosell_tui.screens.main import MainScreen
 from cosell_tui.screens.too_small import TooSmallScreen
-from cosell_tui.source import DatabaseSource
-from cosell_tui.store import queries
-from cosell_tui.store.database import Database
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from textual import events
     from textual.command import Provider
+    from textual.screen import Screen
+
+    from cosell_tui.domain.models import Organization, User
+    from cosell_tui.source import DatabaseSource
+    from cosell_tui.store.database import Database
 
 STYLES = Path(__file__).parent / "styles"
 SWEEP_SECONDS = 60
 UNREAD_SECONDS = 2  # one indexed COUNT: cheap enough to notice other terminals' actions quickly
 MIN_SIZE = (80, 24)
+
+
+@dataclass(frozen=True)
+class Opened:
+    """What opening the database gave: the user is None when it has nobody yet (first run)."""
+
+    db: Database
+    user: User | None
+    organization: Organization | None
+
+
+Opener = Callable[[], Opened]
+"""Opens the database and signs the user in; run in a worker thread after the first frame.
+It raises the CLI's errors (a missing user, a newer database) for the CLI to report."""
 
 
 def _deal_commands() -> type[Provider]:
@@ -77,18 +98,29 @@ class CoSellApp(App[None]):
 
     def __init__(
         self,
-        db: Database,
+        db: Database | None,
         user: User | None,
         organization: Organization | None,
         config: Config | None = None,
         config_problem: str | None = None,
         config_path: Path | None = None,
+        *,
+        opener: Opener | None = None,
     ) -> None:
+        """Either an open `db` (tests; `user` None opens the first-run form), or `opener`,
+        which the app runs after its first frame (the CLI)."""
         super().__init__()
-        self.db = db
+        assert (db is None) != (opener is None), "an open database or an opener, not both"
+        self._db = db
+        self._opener = opener
+        self.open_error: BaseException | None = None  # opening failed: the CLI reports it
         self._user = user
         self._organization = organization
-        self._source = DatabaseSource(db, user) if user is not None else None
+        self._source: DatabaseSource | None = None
+        if db is not None and user is not None:
+            from cosell_tui.source import DatabaseSource  # noqa: PLC0415
+
+            self._source = DatabaseSource(db, user)
         self.config = config or Config()
         self.config_problem = config_problem
         self.config_path = config_path
@@ -100,7 +132,17 @@ class CoSellApp(App[None]):
 
             install_if_asked(self)
 
-    # The signed-in user; None only while the first-run form shows (R-UI-8).
+    @property
+    def db(self) -> Database:
+        assert self._db is not None, "the database is still opening"
+        return self._db
+
+    @property
+    def open_db(self) -> Database | None:
+        """The database, or None if it never opened."""
+        return self._db
+
+    # The signed-in user; None while the database opens and the first-run form shows (R-UI-8).
     @property
     def user(self) -> User:
         assert self._user is not None, "nobody is signed in yet"
@@ -124,18 +166,62 @@ class CoSellApp(App[None]):
         if os.environ.get("NO_COLOR"):
             self.add_class("-no-color")
         self.apply_config()
-        if self.signed_in:
+        if self._opener is not None:
+            main = MainScreen()  # its lists wait for the database, opened after this frame
+            self.push_screen(main)
+            main.call_after_refresh(self._open_database)
+        elif self.signed_in:
             self.push_screen(MainScreen())
         else:
-            from cosell_tui.screens.first_run import FirstRunScreen  # noqa: PLC0415
-
-            self.push_screen(FirstRunScreen(), self._first_run_done)
+            self._show_first_run()
         if self.size.width < MIN_SIZE[0] or self.size.height < MIN_SIZE[1]:
             self.push_screen(TooSmallScreen(*self.size))
+        if self._db is not None:
+            self._start_polling()
+
+    def _start_polling(self) -> None:
         self.sweep()
         self.set_interval(SWEEP_SECONDS, self.sweep)
         self.set_interval(UNREAD_SECONDS, self.refresh_unread)
         self.refresh_unread()  # the count at once, not "✉ 0" until the first poll
+
+    def _show_first_run(self) -> None:
+        from cosell_tui.screens.first_run import FirstRunScreen  # noqa: PLC0415
+
+        self.push_screen(FirstRunScreen(), self._first_run_done)
+
+    def _open_database(self) -> None:
+        self.run_worker(self._run_opener, thread=True, group="open", exit_on_error=False)
+
+    def _run_opener(self) -> Opened:
+        assert self._opener is not None
+        opened = self._opener()
+        import cosell_tui.source  # noqa: F401, PLC0415 (imported here, not on the UI thread)
+
+        return opened
+
+    def _opened(self, opened: Opened) -> None:
+        """The database is open: the waiting main screen shows the user's deals."""
+        from cosell_tui.source import DatabaseSource  # noqa: PLC0415 (imported by the worker)
+
+        self._db = opened.db
+        self._user = opened.user
+        self._organization = opened.organization
+        if opened.user is None:
+            # an empty database: the first-run form over the waiting main screen, which
+            # `sign_in` replaces with the new user's (R-UI-8)
+            self._show_first_run()
+        else:
+            self._source = DatabaseSource(opened.db, opened.user)
+            for screen in self.screen_stack:
+                if isinstance(screen, MainScreen):
+                    screen.connect()
+        self._start_polling()
+
+    def _open_failed(self, error: BaseException | None) -> None:
+        """Opening failed (a missing user, a newer or busy database): the CLI says why."""
+        self.open_error = error
+        self.exit(return_code=1)
 
     def apply_config(self) -> None:
         """Keymap and theme from the config file; a problem is one sentence (issue 5)."""
@@ -159,6 +245,9 @@ class CoSellApp(App[None]):
 
     def sign_in(self, user: User) -> None:
         """Show the whole app as `user`: every screen is rebuilt from the database."""
+        from cosell_tui.source import DatabaseSource  # noqa: PLC0415
+        from cosell_tui.store import queries  # noqa: PLC0415
+
         with self.db.reading() as session:
             organization = queries.organization(session, user.organization_id)
         self._user = user
@@ -262,6 +351,8 @@ class CoSellApp(App[None]):
         """R-LIFE-4, R-NOTE-4: expire and remind at start and every minute."""
         if not self.signed_in:
             return  # the first-run form may be building the demo: nothing to sweep yet
+        from cosell_tui import services  # noqa: PLC0415 (imported by now: the database is open)
+
         self.run_worker(
             lambda: services.expire_overdue(self.db),
             thread=True,
@@ -272,7 +363,15 @@ class CoSellApp(App[None]):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """One place turns a failed background job into a notice (STYLE rule 4)."""
+        if event.worker.group == "open":
+            if event.state is WorkerState.SUCCESS:
+                self._opened(cast("Opened", event.worker.result))
+            elif event.state is WorkerState.ERROR:
+                self._open_failed(event.worker.error)
+            return
         if event.state is WorkerState.SUCCESS and event.worker.group == "sweep":
+            from cosell_tui import services  # noqa: PLC0415
+
             result = event.worker.result
             if isinstance(result, services.SweepResult) and (result.expired or result.reminded):
                 self.data_changed()
@@ -323,7 +422,9 @@ def build_app(
     config_problem: str | None = None,
     config_path: Path | None = None,
 ) -> CoSellApp:
-    """The one factory the CLI and the tests use; `user` None opens the first-run form."""
+    """The tests' factory (the CLI gives the app an opener); `user` None: the first-run form."""
+    from cosell_tui.store import queries  # noqa: PLC0415
+
     organization = None
     if user is not None:
         with db.reading() as session:

@@ -177,25 +177,16 @@ def interactive() -> bool:
 
 def cmd_open(args: argparse.Namespace) -> int:
     """Open the app; without a terminal (a script, a pipe) report who would be signed in."""
-    clock = _clock(args)
     demo = bool(getattr(args, "demo", False))
     target = _db_target(args, demo=demo)
+    email = _option(args, "as_user", "COSELL_USER")
     if demo and not Path(target).exists() and "://" not in target:
-        _build_demo(target, seed=1, today=clock.now().date(), deals=None, force=False)
-    db = _open(target, clock)
+        today = _clock(args).now().date()
+        _build_demo(target, seed=1, today=today, deals=None, force=False)
+    if interactive():
+        return _run_app(args, target, email)
+    db = _open(target, _clock(args))
     try:
-        email = _option(args, "as_user", "COSELL_USER")
-        if interactive():
-            from cosell_tui.app import build_app  # noqa: PLC0415
-            from cosell_tui.config import config_path, load_config  # noqa: PLC0415
-
-            # an empty database opens the first-run form (R-UI-8) unless a user was named
-            user = _signed_in(db, email) if email or _has_users(db) else None
-            path = config_path()
-            config, problem = load_config(path)
-            app = build_app(db, user, config, problem, path)
-            app.run()
-            return app.return_code or 0
         user = _signed_in(db, email)
         from cosell_tui.store import queries  # noqa: PLC0415
 
@@ -211,6 +202,41 @@ def cmd_open(args: argparse.Namespace) -> int:
     )
     print("Not a terminal: start cosell-tui in an interactive terminal to use its screens.")
     return 0
+
+
+def _run_app(args: argparse.Namespace, target: str, email: str | None) -> int:
+    """The app draws its first frame, then opens the database in a worker (issue 6): nothing
+    here imports SQLAlchemy or the models; errors opening come back to be reported as usual."""
+    from cosell_tui.app import CoSellApp, Opened  # noqa: PLC0415
+    from cosell_tui.config import config_path, load_config  # noqa: PLC0415
+
+    def opener() -> Opened:
+        from cosell_tui.store import queries  # noqa: PLC0415
+
+        db = _open(target, _clock(args))
+        try:
+            # an empty database opens the first-run form (R-UI-8) unless a user was named
+            user = _signed_in(db, email) if email or _has_users(db) else None
+            organization = None
+            if user is not None:
+                with db.reading() as session:
+                    organization = queries.organization(session, user.organization_id)
+        except BaseException:
+            db.dispose()
+            raise
+        return Opened(db, user, organization)
+
+    path = config_path()
+    config, problem = load_config(path)
+    app = CoSellApp(None, None, None, config, problem, path, opener=opener)
+    try:
+        app.run()
+    finally:
+        if app.open_db is not None:
+            app.open_db.dispose()
+    if app.open_error is not None:
+        raise app.open_error
+    return app.return_code or 0
 
 
 def _has_users(db: Database) -> bool:
@@ -377,18 +403,28 @@ def _log_bug(error: BaseException) -> Path | None:
     return path
 
 
+def _users_error(error: Exception) -> bool:
+    """Something the user can fix? (The store's errors only exist once the store is imported:
+    the app imports it after its first frame.)"""
+    from cosell_tui.domain.errors import DomainError  # noqa: PLC0415
+
+    store = sys.modules.get("cosell_tui.store.database")
+    store_error: type[Exception] | None = getattr(store, "StoreError", None)
+    return isinstance(error, UserError | DomainError) or (
+        store_error is not None and isinstance(error, store_error)
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    from cosell_tui.domain.errors import DomainError  # noqa: PLC0415
-    from cosell_tui.store.database import StoreError  # noqa: PLC0415
-
     try:
         return COMMANDS[args.command](args)
-    except (UserError, StoreError, DomainError) as error:
-        _fail(str(error))
     except KeyboardInterrupt:
         return 130
-    except Exception as error:  # a bug: the traceback goes to the log, not the screen
+    except Exception as error:
+        if _users_error(error):
+            _fail(str(error))
+        # a bug: the traceback goes to the log, not the screen
         where = _log_bug(error)
         _fail(
             f"unexpected {type(error).__name__}; this is a bug, details are in {where}"

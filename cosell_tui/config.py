@@ -1,6 +1,8 @@
 """The config file (issue 5, STYLE rule 13): TOML in the user config directory, or COSELL_CONFIG.
 
-- `Config` is the validated settings; `Config()` is the defaults.
+- `Config` is the validated settings; `Config()` is the defaults. A plain frozen dataclass
+  checked by `validate_config`: the file is read before the first frame, and pydantic's import
+  alone would cost about 0.1 s there (issue 6).
 - `config_path()` -> the file to read (COSELL_CONFIG, else platformdirs' user config dir).
 - `load_config(path) -> tuple[Config, str | None]`: the config and, when the file is
   invalid, one sentence naming the line and setting (and then the defaults are returned).
@@ -24,11 +26,10 @@ import re
 import tempfile
 import threading
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from cosell_tui.widgets.text import date_format_problem
 
@@ -49,46 +50,103 @@ class SettingError(ValueError):
         self.message = message
 
 
-class Config(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+DefaultTab = Literal["inbound", "outbound", "favorites"]
+DefaultView = Literal["active", "closed", "all"]
 
+
+@dataclass(frozen=True, slots=True)
+class Config:
     theme: str = "textual-dark"
     """Any Textual theme (the app checks the name: themes are known only there)."""
-    default_tab: Literal["inbound", "outbound", "favorites"] = "inbound"
-    default_view: Literal["active", "closed", "all"] = "active"
+    default_tab: DefaultTab = "inbound"
+    default_view: DefaultView = "active"
     """What the lists show first (the `v` key cycles active, closed, all)."""
     date_format: str = "%Y-%m-%d"
     """strftime pattern for every date shown (inputs stay YYYY-MM-DD)."""
-    keymap: dict[str, str] = Field(default_factory=dict)
+    keymap: dict[str, str] = field(default_factory=dict)
     """Binding id → comma-separated Textual key names; normalized ("?" → "question_mark")."""
 
-    @field_validator("theme")
-    @classmethod
-    def _theme_named(cls, theme: str) -> str:
-        if not theme.strip():
-            raise SettingError(("theme",), 'theme = "" names no theme')
-        return theme
 
-    @field_validator("date_format")
-    @classmethod
-    def _date_format_shows_dates(cls, pattern: str) -> str:
-        problem = date_format_problem(pattern)
-        if problem:
-            raise SettingError(("date_format",), f"date_format = {_shown(pattern)} {problem}")
-        return pattern
+SETTINGS = tuple(setting.name for setting in fields(Config))
 
-    @field_validator("keymap")
-    @classmethod
-    def _keymap_known_and_clear(cls, keymap: dict[str, str]) -> dict[str, str]:
-        if not keymap:
-            return keymap
-        stamp = _keymap_stamp(keymap)
-        checked = _checked_before(stamp)
-        if checked is not None:
-            return checked
-        normalized = _check_keymap(keymap)
-        _remember_checked(stamp, normalized)
-        return normalized
+
+def validate_config(data: Mapping[str, Any]) -> Config:
+    """The settings in `data` (a TOML file's tables) as a Config, or SettingError for the
+    first one refused: the settings in the order above, then a name that is no setting."""
+    values = {name: check(data[name]) for name, check in _CHECKS.items() if name in data}
+    unknown = next((name for name in data if name not in _CHECKS), None)
+    if unknown is not None:
+        names = ", ".join(n if n != "keymap" else "[keymap]" for n in SETTINGS)
+        raise SettingError((unknown,), f'there is no setting "{unknown}" (the settings: {names})')
+    return Config(**values)
+
+
+def _text(setting: str, value: object) -> str:
+    if not isinstance(value, str):
+        raise SettingError((setting,), f"{setting} = {_shown(value)} must be text in quotes")
+    return value
+
+
+def _theme(value: object) -> str:
+    theme = _text("theme", value)
+    if not theme.strip():
+        raise SettingError(("theme",), 'theme = "" names no theme')
+    return theme
+
+
+def _one_of(setting: str, choices: tuple[str, ...]) -> Callable[[object], str]:
+    def check(value: object) -> str:
+        if not isinstance(value, str) or value not in choices:
+            quoted = [f'"{choice}"' for choice in choices]
+            listed = ", ".join(quoted[:-1]) + f" or {quoted[-1]}"
+            raise SettingError((setting,), f"{setting} = {_shown(value)} must be one of {listed}")
+        return value
+
+    return check
+
+
+def _date_format(value: object) -> str:
+    pattern = _text("date_format", value)
+    problem = date_format_problem(pattern)
+    if problem:
+        raise SettingError(("date_format",), f"date_format = {_shown(pattern)} {problem}")
+    return pattern
+
+
+def _keymap(value: object) -> dict[str, str]:
+    if not isinstance(value, Mapping):
+        raise SettingError(
+            ("keymap",),
+            'keymap must be a table: a [keymap] line, then lines like "list.sort" = "s"',
+        )
+    keymap: dict[str, str] = {}
+    for binding_id, written in value.items():
+        if not isinstance(written, str):
+            raise SettingError(
+                ("keymap", str(binding_id)),
+                f'keymap "{binding_id}" = {_shown(written)} must be keys in quotes, like "s"',
+            )
+        keymap[binding_id] = written
+    if not keymap:
+        return keymap
+    stamp = _keymap_stamp(keymap)
+    checked = _checked_before(stamp)
+    if checked is not None:
+        return checked
+    normalized = _check_keymap(keymap)
+    _remember_checked(stamp, normalized)
+    return normalized
+
+
+_CHECKS: dict[str, Callable[[Any], Any]] = {
+    "theme": _theme,
+    "default_tab": _one_of("default_tab", get_args(DefaultTab)),
+    "default_view": _one_of("default_view", get_args(DefaultView)),
+    "date_format": _date_format,
+    "keymap": _keymap,
+}
+"""Each setting's check, in the order a file's problems are looked for (Config's)."""
+assert tuple(_CHECKS) == SETTINGS
 
 
 def _check_keymap(keymap: dict[str, str]) -> dict[str, str]:
@@ -208,9 +266,6 @@ def effective_keymap(keymap: Mapping[str, str]) -> dict[str, str]:
     return keys.effective_keymap(keymap)
 
 
-SETTINGS = tuple(Config.model_fields)
-
-
 # --- reading ---------------------------------------------------------------------------------
 
 
@@ -246,10 +301,9 @@ def load_config(path: Path) -> tuple[Config, str | None]:
         message = f'keymap "{twice}" is set twice{also}'
         return Config(), f"{_name(path)}{at}: {message}; {STARTED_WITH_DEFAULTS}"
     try:
-        return Config.model_validate(data), None
-    except ValidationError as error:
-        where, message = _explain(error)
-        return Config(), problem_sentence(path, where, message, text)
+        return validate_config(data), None
+    except SettingError as error:
+        return Config(), problem_sentence(path, error.where, error.message, text)
 
 
 def _flatten_keymap(data: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
@@ -276,31 +330,6 @@ def _flatten_keymap(data: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
 
     walk("", keymap)
     return {**data, "keymap": flat}, (twice[0] if twice else None)
-
-
-def _explain(error: ValidationError) -> tuple[tuple[str, ...], str]:
-    """The first error as (where in the file, what is wrong) in the user's words."""
-    first = error.errors()[0]
-    where = tuple(str(part) for part in first["loc"])
-    value = first.get("input")
-    kind = first["type"]
-    cause = (first.get("ctx") or {}).get("error")
-    if isinstance(cause, SettingError):
-        return cause.where, cause.message
-    setting = where[0] if where else ""
-    if kind == "extra_forbidden":
-        names = ", ".join(n if n != "keymap" else "[keymap]" for n in SETTINGS)
-        return where, f'there is no setting "{setting}" (the settings: {names})'
-    if setting == "keymap" and len(where) == 1:
-        return where, 'keymap must be a table: a [keymap] line, then lines like "list.sort" = "s"'
-    if setting == "keymap":
-        return where, f'keymap "{where[1]}" = {_shown(value)} must be keys in quotes, like "s"'
-    if kind == "literal_error":
-        field = Config.model_fields[setting]
-        quoted = [f'"{choice}"' for choice in getattr(field.annotation, "__args__", ())]
-        choices = ", ".join(quoted[:-1]) + f" or {quoted[-1]}"
-        return where, f"{setting} = {_shown(value)} must be one of {choices}"
-    return where, f"{setting} = {_shown(value)} must be text in quotes"
 
 
 def _shown(value: object) -> str:
@@ -503,7 +532,7 @@ def apply_to_app(app: CoSellApp) -> None:
         if theme.name == saved[0]:
             return  # the theme the config set at start (published after this), or unchanged
         saved[0] = theme.name
-        app.config = app.config.model_copy(update={"theme": theme.name})
+        app.config = replace(app.config, theme=theme.name)
         path = app.config_path
         if path is not None:
             app.run_worker(

@@ -11,6 +11,7 @@ from pathlib import Path
 from cosell_tui import services
 from cosell_tui.domain import rights
 from cosell_tui.domain.errors import InvalidState, NotFound
+from cosell_tui.domain.listing import DealQuery
 from cosell_tui.domain.models import (
     ActivityEntry,
     Comment,
@@ -31,7 +32,6 @@ from cosell_tui.domain.parties import InviteOptions, PartyState, invite_options
 from cosell_tui.domain.wizard import Draft
 from cosell_tui.store import directory, lists, queries, search
 from cosell_tui.store.database import Database, open_database
-from cosell_tui.store.lists import DealQuery
 from cosell_tui.store.queries import NotificationLine
 from cosell_tui.store.search import DealHit
 

@@ -6,6 +6,7 @@ from sqlalchemy import update
 
 from cosell_tui import services
 from cosell_tui.domain.enums import DeclineReason, HelpType, Status
+from cosell_tui.domain.listing import DealQuery, Show, Tab
 from cosell_tui.domain.models import AcceptForm, DeclineForm, TeamMemberForm, User
 from cosell_tui.store import lists, queries
 from cosell_tui.store.database import Database
@@ -43,7 +44,7 @@ def test_the_vendor_never_sees_a_private_deal(demo_db: Database, people: dict[st
     services.decline(demo_db, megan, vendor_side.id, DeclineForm(reason=DeclineReason.OTHER))
     with demo_db.reading() as session:
         listed = queries.list_referrals(session, megan, show="all", limit=10_000)
-        query = lists.DealQuery(tab=lists.Tab.INBOUND, show=lists.Show.ALL)
+        query = DealQuery(tab=Tab.INBOUND, show=Show.ALL)
         paged = lists.page(session, megan, query, 0, 10_000)
     assert vendor_side.id not in {r.id for r in listed}
     assert vendor_side.id not in {r.id for r in paged}
@@ -96,7 +97,7 @@ def test_search_folds_accents_and_takes_wildcards_literally(
             update(ReferralRow).where(ReferralRow.id == coho.id).values(name="Élan 100%_done")
         )
     dana = people["Dana"]
-    query = lists.DealQuery(tab=lists.Tab.OUTBOUND, show=lists.Show.ALL)
+    query = DealQuery(tab=Tab.OUTBOUND, show=Show.ALL)
     with demo_db.reading() as session:
         for term, expected in (("élan", 1), ("ÉLAN", 1), ("100%_", 1), ("%", 1), ("_", 1)):
             rows = lists.page(session, dana, query.with_(search=term), 0, 100)

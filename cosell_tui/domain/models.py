@@ -45,13 +45,15 @@ from cosell_tui.domain.validation import (
 class Record(BaseModel):
     """An entity read from the store: frozen, so widgets can hold it safely."""
 
-    model_config = ConfigDict(frozen=True)
+    # built on first use, not at import: the app imports every model after its first frame
+    # and uses a few of them at once (issue 6)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
 
 class Form(BaseModel):
     """What a user typed; validation messages are written for them."""
 
-    model_config = ConfigDict(str_strip_whitespace=False, extra="forbid")
+    model_config = ConfigDict(str_strip_whitespace=False, extra="forbid", defer_build=True)
 
 
 # --- organizations, people, directory, catalog (R-ORG-*) ---------------------------------
@@ -490,9 +492,6 @@ class OrganizationSetupForm(Form):
     first_name: Name
     last_name: Name
     phone: Phone
-
-
-Registration.model_rebuild()
 
 
 class DealRow(Record):

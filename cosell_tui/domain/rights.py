@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from cosell_tui.domain.enums import DealType, Role
 from cosell_tui.domain.errors import NotAllowed
-from cosell_tui.domain.models import Organization, Referral, User
+
+if TYPE_CHECKING:
+    from cosell_tui.domain.models import Organization, Referral, User
 
 CREATOR_ROLES = frozenset({Role.PARTNER_ADMIN, Role.REFERRAL_ADMIN, Role.SELLER})
 CANNOT_CREATE = "Referral users cannot create deals; ask a referral or partner admin."

@@ -8,7 +8,6 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
-from email_validator import EmailNotValidError, validate_email
 from pydantic import BeforeValidator, ValidationError
 
 from cosell_tui.domain.codes import COUNTRIES, CURRENCIES
@@ -79,6 +78,8 @@ def _required_long_text(value: Any) -> Any:
 def _email(value: Any) -> Any:
     if not isinstance(value, str) or not value.strip():
         raise ValueError("Enter an email address.")
+    from email_validator import EmailNotValidError, validate_email  # noqa: PLC0415 (50 ms)
+
     try:
         checked = validate_email(value.strip(), check_deliverability=False)
     except EmailNotValidError as error:

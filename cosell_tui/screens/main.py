@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar, cast
 
 from textual import on, work
-from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.message import Message
@@ -13,21 +12,21 @@ from textual.screen import Screen
 from textual.widgets import Input, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from cosell_tui import services
 from cosell_tui.domain import rights
 from cosell_tui.domain.enums import Status
 from cosell_tui.domain.errors import DomainError
-from cosell_tui.domain.models import ValueTotal
+from cosell_tui.domain.listing import DealQuery, Show, SortKey, Tab
 from cosell_tui.screens.sort import SortDialog
-from cosell_tui.source import WizardSource
-from cosell_tui.store.lists import DealQuery, Show, SortKey, Tab
 from cosell_tui.widgets.deal_list import DealList
 from cosell_tui.widgets.footer import KeysFooter
 from cosell_tui.widgets.reporting import ReportsWorkerErrors
 from cosell_tui.widgets.text import literal, money
 
 if TYPE_CHECKING:
+    from textual.app import ComposeResult
+
     from cosell_tui.app import CoSellApp
+    from cosell_tui.domain.models import ValueTotal
     from cosell_tui.domain.wizard import Draft
     from cosell_tui.screens.wizard.base import WizardContext
 
@@ -138,7 +137,9 @@ class MainScreen(ReportsWorkerErrors, Screen[None]):
         return cast("CoSellApp", self.app)
 
     def compose(self) -> ComposeResult:
-        source = self.cosell.source
+        # while the app opens the database (after this screen's first frame, issue 6) the
+        # lists have no source; `connect` gives them one
+        source = self.cosell.source if self.cosell.signed_in else None
         config = self.cosell.config
         show = Show(config.default_view)
         self.queries = {tab: query.with_(show=show) for tab, query in self.queries.items()}
@@ -151,14 +152,26 @@ class MainScreen(ReportsWorkerErrors, Screen[None]):
         yield KeysFooter()
 
     def on_mount(self) -> None:
-        if self.cosell.user.role in rights.CREATOR_ROLES:
-            self._open_wizard(starting_new=False)  # offer an unfinished deal (R-Q-2)
-        user = self.cosell.user
-        who = f"{user.full_name} · {self.cosell.organization.name}"
-        self.query_one("#who", Static).update(literal(who))
         self.query_one("#filter", Input).display = False
         self.current_list.focus()
         self.watch(self.app, "unread", self._show_unread)
+        if self.cosell.signed_in:
+            self._signed_in()
+
+    def connect(self) -> None:
+        """The app has opened the database and signed the user in: show their deals."""
+        for deal_list in self.query(DealList):
+            deal_list.connect(self.cosell.source)
+        self._signed_in()
+        self.refresh_totals()
+
+    def _signed_in(self) -> None:
+        user = self.cosell.user
+        who = f"{user.full_name} · {self.cosell.organization.name}"
+        self.query_one("#who", Static).update(literal(who))
+        self.refresh_bindings()  # `n` and its twin depend on the role
+        if user.role in rights.CREATOR_ROLES:
+            self._open_wizard(starting_new=False)  # offer an unfinished deal (R-Q-2)
 
     def reload_all(self) -> None:
         for deal_list in self.query(DealList):
@@ -248,6 +261,8 @@ class MainScreen(ReportsWorkerErrors, Screen[None]):
     @work(thread=True, group="favorite", exit_on_error=False)
     def _toggle_favorite(self, referral_id: str) -> None:
         try:
+            from cosell_tui import services  # noqa: PLC0415 (after the first frame, issue 6)
+
             now_favorite = services.toggle_favorite(self.cosell.db, self.cosell.user, referral_id)
         except DomainError as error:
             self.app.call_from_thread(self.notify, error.message, severity="error")
@@ -267,6 +282,8 @@ class MainScreen(ReportsWorkerErrors, Screen[None]):
         if self._opening_wizard:
             return False  # keys typed while the wizard opens must not act on the list
         if action in ("new_deal", "cannot_create"):  # R-ACL-2: `n` only for who may create
+            if not self.cosell.signed_in:
+                return False  # not known until the database is open
             may = self.cosell.user.role in rights.CREATOR_ROLES
             return may if action == "new_deal" else not may
         if action == "answer":  # a / d only on a received row (§9)
@@ -323,6 +340,7 @@ class MainScreen(ReportsWorkerErrors, Screen[None]):
     def _open_wizard(self, starting_new: bool) -> None:
         """Read the user's draft; when there is one (or a new deal was asked for), the context."""
         from cosell_tui.screens.wizard.context import load_context  # noqa: PLC0415
+        from cosell_tui.source import WizardSource  # noqa: PLC0415
 
         app = self.cosell
         draft = WizardSource(app.db, app.user).load_draft()
@@ -368,6 +386,8 @@ class MainScreen(ReportsWorkerErrors, Screen[None]):
 
     @work(thread=True, group="wizard-open", exit_on_error=False)
     def _discard_draft(self) -> None:
+        from cosell_tui import services  # noqa: PLC0415
+
         services.discard_draft(self.cosell.db, self.cosell.user)
 
     def _wizard_done(self, referral_id: str | None) -> None:
@@ -384,6 +404,8 @@ class MainScreen(ReportsWorkerErrors, Screen[None]):
             self.refresh_totals()
 
     def refresh_totals(self) -> None:
+        if not self.cosell.signed_in:
+            return  # the database is still opening
         self._load_totals(self.queries[self.tab])
 
     @work(thread=True, group="totals", exclusive=True, exit_on_error=False)

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
-from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
-from cosell_tui.store.lists import SortKey
-from cosell_tui.widgets.deal_list import Column
+from cosell_tui.domain.listing import SortKey
+
+if TYPE_CHECKING:
+    from textual.app import ComposeResult
+
+    from cosell_tui.widgets.deal_list import Column
 
 TITLES = {SortKey.URGENCY: "Days left to respond", SortKey.CREATED: "Newest first"}
 

@@ -5,10 +5,8 @@ A list never loads every row: the widget asks for the count, then for the pages 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
-from enum import StrEnum
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, case, exists, func, literal, or_, select
@@ -23,54 +21,10 @@ from cosell_tui.domain.enums import (
     Status,
 )
 from cosell_tui.domain.lifecycle import STAGE_PERCENT
+from cosell_tui.domain.listing import DealQuery, Show, SortKey, Tab
 from cosell_tui.domain.models import DealRow, User, ValueTotal
 from cosell_tui.store.queries import contains_pattern, folded, from_cents, visible_to
 from cosell_tui.store.schema import CompanyRow, EngagementRow, FavoriteRow, ReferralRow
-
-
-class Tab(StrEnum):
-    INBOUND = "inbound"
-    OUTBOUND = "outbound"
-    FAVORITES = "favorites"
-
-
-class Show(StrEnum):
-    """Which deals a list shows (`v` cycles them)."""
-
-    ACTIVE = "active"
-    CLOSED = "closed"
-    ALL = "all"
-
-    def next(self) -> Show:
-        members = list(Show)
-        return members[(members.index(self) + 1) % len(members)]
-
-
-class SortKey(StrEnum):
-    URGENCY = "urgency"  # days left to respond, then close date (Inbound's default)
-    NAME = "name"
-    CUSTOMER = "customer"
-    TYPE = "type"
-    STATUS = "status"
-    STAGE = "stage"
-    VALUE = "value"
-    CLOSE_DATE = "close_date"
-    CREATED = "created"
-
-
-@dataclass(frozen=True)
-class DealQuery:
-    """What one list shows: a tab, a view, a filter, a sort."""
-
-    tab: Tab
-    show: Show = Show.ACTIVE
-    search: str = ""
-    sort: SortKey = SortKey.CREATED
-    descending: bool = False
-
-    def with_(self, **changes: Any) -> DealQuery:
-        return replace(self, **changes)
-
 
 _STATUSES = {
     Show.ACTIVE: sorted(ACTIVE_STATUSES),

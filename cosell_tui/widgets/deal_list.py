@@ -9,11 +9,9 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import date, datetime
-from typing import ClassVar, Protocol
+from typing import TYPE_CHECKING, ClassVar, Protocol
 
 from rich.segment import Segment
-from rich.style import Style
 from rich.text import Text
 from textual import work
 from textual.binding import Binding, BindingType
@@ -25,10 +23,16 @@ from textual.strip import Strip
 
 from cosell_tui.domain.enums import DealType, Direction, Status
 from cosell_tui.domain.lifecycle import STAGE_PERCENT
-from cosell_tui.domain.models import DealRow
-from cosell_tui.store.lists import DealQuery, SortKey, Tab
+from cosell_tui.domain.listing import DealQuery, SortKey, Tab
 from cosell_tui.widgets.reporting import ReportsWorkerErrors
 from cosell_tui.widgets.text import date_width, day, literal, money
+
+if TYPE_CHECKING:
+    from datetime import date, datetime
+
+    from rich.style import Style
+
+    from cosell_tui.domain.models import DealRow
 
 PAGE = 100
 CACHED_PAGES = 40
@@ -148,9 +152,12 @@ class DealList(ReportsWorkerErrors, ScrollView, can_focus=True):
             self.deal_list = deal_list
             self.total = total
 
-    def __init__(self, source: DealSource, query: DealQuery, *, id: str | None = None) -> None:
+    def __init__(
+        self, source: DealSource | None, query: DealQuery, *, id: str | None = None
+    ) -> None:
+        """`source` None: the database is still opening; `connect` brings the rows."""
         super().__init__(id=id)
-        self.source = source
+        self._source = source
         self.deal_query = query
         self.columns = columns_for(query.tab)
         self._pages: OrderedDict[int, list[DealRow]] = OrderedDict()
@@ -160,14 +167,28 @@ class DealList(ReportsWorkerErrors, ScrollView, can_focus=True):
 
     # --- data ---------------------------------------------------------------------------
 
-    def on_mount(self) -> None:
+    @property
+    def source(self) -> DealSource:
+        assert self._source is not None, "the list has no source yet"
+        return self._source
+
+    def connect(self, source: DealSource) -> None:
+        """The database is open: show the rows of the query set so far (a filter typed early)."""
+        self._source = source
         self.reload()
+
+    def on_mount(self) -> None:
+        if self._source is not None:
+            self.reload()
 
     def reload(self, query: DealQuery | None = None, *, keep: str | None = None) -> None:
         """Show `query` (or the same one afresh), keeping the cursor on deal `keep` if given."""
         if query is not None:
             self.deal_query = query
             self.columns = columns_for(query.tab)
+        if self._source is None:
+            self.refresh()  # the header shows the new sort; rows come with `connect`
+            return
         kept = keep if keep is not None else (row.id if (row := self.current) else None)
         self._generation += 1
         self._pages.clear()
@@ -359,6 +380,11 @@ class DealList(ReportsWorkerErrors, ScrollView, can_focus=True):
             return Strip(self._line(titles, widths, style)).adjust_cell_length(width, style)
         index = round(self.scroll_offset.y) + y - 1
         if self.total is None or index >= self.total:
+            if y == 1 and self.total is None and self._source is None:
+                style = base + self.get_component_rich_style("deal-list--loading")
+                return Strip([Segment(" Opening the database…", style)]).adjust_cell_length(
+                    width, style
+                )
             if y == 1 and self.total == 0:
                 empty = "No deals here." if not self.deal_query.search else "No deal matches."
                 return Strip([Segment(f" {empty}", base)]).adjust_cell_length(width, base)

@@ -10,17 +10,12 @@ declined, expired or rejected — each with its word.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
 from enum import StrEnum
-from typing import ClassVar, cast
+from typing import TYPE_CHECKING, ClassVar, cast
 
-from textual import events
-from textual.app import ComposeResult
 from textual.containers import Grid, Vertical
 from textual.content import Content
-from textual.css.styles import RulesMap
 from textual.reactive import reactive
-from textual.strip import Strip
 from textual.style import Style
 from textual.visual import RenderOptions, Visual
 from textual.widget import Widget
@@ -37,6 +32,14 @@ from cosell_tui.domain.lifecycle import stage_rank, stages
 from cosell_tui.domain.models import Referral
 from cosell_tui.domain.registration import Milestone, lifecycle_closed, milestones_reached
 from cosell_tui.widgets.text import day
+
+if TYPE_CHECKING:
+    from datetime import date, datetime
+
+    from textual import events
+    from textual.app import ComposeResult
+    from textual.css.styles import RulesMap
+    from textual.strip import Strip
 
 WIDE_AT = 110
 """From this many cells wide the widget shows the stepper instead of the compact lines."""

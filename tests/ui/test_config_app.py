@@ -14,10 +14,10 @@ from textual.widgets import Input, TabbedContent
 from cosell_tui import config as config_module
 from cosell_tui.app import CoSellApp, build_app
 from cosell_tui.config import Config, load_config
+from cosell_tui.domain.listing import Show
 from cosell_tui.domain.models import User
 from cosell_tui.screens.help import HelpScreen
 from cosell_tui.store.database import Database
-from cosell_tui.store.lists import Show
 from cosell_tui.widgets import text
 from cosell_tui.widgets.deal_list import DealList
 from tests.ui.test_main_screen import settle

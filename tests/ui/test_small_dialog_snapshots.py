@@ -11,11 +11,11 @@ from textual.screen import ModalScreen
 from textual.widgets import Select
 
 from cosell_tui.domain.enums import DeclineReason
+from cosell_tui.domain.listing import SortKey, Tab
 from cosell_tui.screens.deal import InviteChoice
 from cosell_tui.screens.dialog import FINAL_WARNING, ConfirmDialog
 from cosell_tui.screens.dialogs.decline import DeclineDialog
 from cosell_tui.screens.sort import SortDialog
-from cosell_tui.store.lists import SortKey, Tab
 from cosell_tui.widgets.deal_list import columns_for
 from tests.ui.dialog_harness import DialogHarness
 

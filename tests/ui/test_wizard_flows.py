@@ -30,6 +30,7 @@ from cosell_tui import services
 from cosell_tui.app import CoSellApp, build_app
 from cosell_tui.domain import rights
 from cosell_tui.domain.enums import DealType, HelpType
+from cosell_tui.domain.listing import DealQuery, Tab
 from cosell_tui.domain.models import User
 from cosell_tui.domain.wizard import (
     SELLER_INVITES,
@@ -457,9 +458,7 @@ async def test_a_p2p_deal_reaches_both_invited_partners_with_their_own_terms(
         ("Mia", Decimal("15000.50"), date(2027, 5, 15)),
     ):
         with demo_db.reading() as session:
-            inbound = lists.page(
-                session, people[who], lists.DealQuery(tab=lists.Tab.INBOUND), 0, 500
-            )
+            inbound = lists.page(session, people[who], DealQuery(tab=Tab.INBOUND), 0, 500)
         mine = [r for r in inbound if r.name == "Adatum P2P"]
         assert len(mine) == 1, who
         assert (mine[0].status.value, mine[0].value, mine[0].close_date) == (
