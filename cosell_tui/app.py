@@ -54,6 +54,13 @@ Opener = Callable[[], Opened]
 It raises the CLI's errors (a missing user, a newer database) for the CLI to report."""
 
 
+def _warm_up() -> None:
+    """Import what the next keys will need (a deal screen, the palette) in a worker, so the
+    first `enter` does not wait for the import (about 0.3 s) on the UI thread (issue 6)."""
+    import cosell_tui.screens.deal  # noqa: PLC0415
+    import cosell_tui.screens.palette  # noqa: F401, PLC0415
+
+
 def _deal_commands() -> type[Provider]:
     from cosell_tui.screens.palette import DealCommands  # noqa: PLC0415
 
@@ -127,6 +134,7 @@ class CoSellApp(App[None]):
         self.log_path: Path | None = None
         self._unread_known = False  # the first count after signing in is no news: no toast
         self._unread_failing = False
+        self._polling = False  # sweep and unread count started
         if os.environ.get("COSELL_FRAME_LOG"):  # benchmarks only (issue 6); off: nothing runs
             from cosell_tui.frames import install_if_asked  # noqa: PLC0415
 
@@ -179,7 +187,15 @@ class CoSellApp(App[None]):
         if self._db is not None:
             self._start_polling()
 
+    def settle(self) -> None:
+        """The first rows are on screen after opening: start what could wait (issue 6)."""
+        if self._polling:
+            return
+        self._start_polling()
+        self.run_worker(_warm_up, thread=True, group="warm-up", exit_on_error=False)
+
     def _start_polling(self) -> None:
+        self._polling = True
         self.sweep()
         self.set_interval(SWEEP_SECONDS, self.sweep)
         self.set_interval(UNREAD_SECONDS, self.refresh_unread)
@@ -211,12 +227,14 @@ class CoSellApp(App[None]):
             # an empty database: the first-run form over the waiting main screen, which
             # `sign_in` replaces with the new user's (R-UI-8)
             self._show_first_run()
-        else:
-            self._source = DatabaseSource(opened.db, opened.user)
-            for screen in self.screen_stack:
-                if isinstance(screen, MainScreen):
-                    screen.connect()
-        self._start_polling()
+            self._start_polling()
+            return
+        self._source = DatabaseSource(opened.db, opened.user)
+        waiting = [s for s in self.screen_stack if isinstance(s, MainScreen)]
+        for screen in waiting:
+            screen.connect()  # which calls `settle` when its first rows show
+        if not waiting:
+            self.settle()
 
     def _open_failed(self, error: BaseException | None) -> None:
         """Opening failed (a missing user, a newer or busy database): the CLI says why."""

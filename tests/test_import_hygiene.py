@@ -119,3 +119,46 @@ def test_cli_process_help_imports_no_sqlalchemy(args: list[str], code: int) -> N
     assert not [name for name in imported if name.startswith("sqlalchemy")]
     if code == 0:
         assert "usage: cosell-tui" in result.stdout
+
+
+FIRST_FRAME = """
+import asyncio, json, sys
+from pathlib import Path
+from cosell_tui.app import CoSellApp
+from cosell_tui.config import load_config
+
+config, problem = load_config(Path(sys.argv[1]))
+seen = {}
+
+def opener():
+    # the app runs its opener after the main screen's first frame: what is loaded now is
+    # what that frame cost
+    seen["loaded"] = sorted(sys.modules)
+    raise RuntimeError("stop here")
+
+async def main():
+    app = CoSellApp(None, None, None, config, problem, Path(sys.argv[1]), opener=opener)
+    async with app.run_test(size=(80, 24)) as pilot:
+        for _ in range(200):
+            await pilot.pause(0.05)
+            if seen:
+                break
+
+asyncio.run(main())
+print(json.dumps(seen))
+"""
+
+
+def test_the_first_frame_loads_no_database_or_model_code(tmp_path: Path) -> None:
+    """Issue 6 (STYLE rule 10): the main screen draws before SQLAlchemy, pydantic, the store
+    and the services load; they come in the worker that opens the database."""
+    config = tmp_path / "config.toml"
+    config.write_text('theme = "nord"\ndefault_tab = "outbound"\n', encoding="utf-8")
+    report = _fresh(FIRST_FRAME, str(config))
+    assert "loaded" in report, "the app never ran its opener"
+    loaded = set(report["loaded"])
+    assert "cosell_tui.screens.main" in loaded and "textual" in loaded  # the frame was drawn
+    heavy = {"sqlalchemy", "alembic", "pydantic", "email_validator"}
+    assert not heavy & _top_level(report["loaded"])
+    ours = {"cosell_tui.services", "cosell_tui.source", "cosell_tui.store.database"}
+    assert not ours & loaded

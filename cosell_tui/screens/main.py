@@ -131,6 +131,7 @@ class MainScreen(ReportsWorkerErrors, Screen[None]):
         super().__init__()
         self.queries = {tab: DealQuery(tab=tab, sort=DEFAULT_SORT[tab]) for tab in Tab}
         self._opening_wizard = False
+        self._unconnected: list[DealList] | None = None  # lists waiting for the first rows
 
     @property
     def cosell(self) -> CoSellApp:
@@ -159,18 +160,25 @@ class MainScreen(ReportsWorkerErrors, Screen[None]):
             self._signed_in()
 
     def connect(self) -> None:
-        """The app has opened the database and signed the user in: show their deals."""
-        for deal_list in self.query(DealList):
-            deal_list.connect(self.cosell.source)
-        self._signed_in()
-        self.refresh_totals()
+        """The app has opened the database and signed the user in: the list in view reads its
+        first page now; the other lists, the totals and the rest wait until it shows."""
+        self._unconnected = [d for d in self.query(DealList) if d is not self.current_list]
+        self.current_list.connect(self.cosell.source)
+        self._show_who()
 
     def _signed_in(self) -> None:
+        self._show_who()
+        self._settled()
+
+    def _show_who(self) -> None:
         user = self.cosell.user
         who = f"{user.full_name} · {self.cosell.organization.name}"
         self.query_one("#who", Static).update(literal(who))
         self.refresh_bindings()  # `n` and its twin depend on the role
-        if user.role in rights.CREATOR_ROLES:
+
+    def _settled(self) -> None:
+        """The first rows are on screen (or were at hand): now the work that can wait."""
+        if self.cosell.user.role in rights.CREATOR_ROLES:
             self._open_wizard(starting_new=False)  # offer an unfinished deal (R-Q-2)
 
     def reload_all(self) -> None:
@@ -400,6 +408,12 @@ class MainScreen(ReportsWorkerErrors, Screen[None]):
 
     @on(DealList.Counted)
     def _counted(self, event: DealList.Counted) -> None:
+        if self._unconnected is not None:  # the first rows after the database opened
+            waiting, self._unconnected = self._unconnected, None
+            for deal_list in waiting:
+                deal_list.connect(self.cosell.source)
+            self._settled()
+            self.cosell.settle()
         if event.deal_list.deal_query.tab is self.tab:
             self.refresh_totals()
 

@@ -1,0 +1,92 @@
+"""Start-up as the CLI does it (issue 6): the main screen first, the database after.
+
+The app draws its main screen, then opens the database in a worker (the opener the CLI gives
+it); the lists show "Opening the database…" until then, and a failed open ends the app with
+the sentence the CLI prints. A real-terminal check of the CLI's part is in test_real_terminal.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from textual.widgets import Static
+
+from cosell_tui.app import CoSellApp, Opened
+from cosell_tui.cli import UserError
+from cosell_tui.domain.models import User
+from cosell_tui.screens.first_run import FirstRunScreen
+from cosell_tui.screens.main import MainScreen
+from cosell_tui.store import lists, queries
+from cosell_tui.store.database import Database
+from cosell_tui.widgets.deal_list import DealList
+from tests.ui.test_main_screen import settle, visible_ids
+
+
+def _screen_text(app: CoSellApp) -> str:
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+async def test_main_screen_shows_before_the_database_opens(
+    demo_db: Database, people: dict[str, User]
+) -> None:
+    dana = people["Dana"]
+    release = threading.Event()
+
+    def opener() -> Opened:
+        assert release.wait(10), "the test never let the database open"
+        with demo_db.reading() as session:
+            organization = queries.organization(session, dana.organization_id)
+        return Opened(demo_db, dana, organization)
+
+    app = CoSellApp(None, None, None, opener=opener)
+    async with app.run_test(size=(80, 24)) as pilot:
+        for _ in range(100):  # the footer draws its keys a moment after the screen
+            await pilot.pause(0.05)
+            text = _screen_text(app)
+            if "palette" in text.splitlines()[-1]:
+                break
+        assert isinstance(app.screen, MainScreen)
+        assert "1 Inbound" in text and "palette" in text.splitlines()[-1]
+        assert "Opening the database…" in text
+        assert not app.signed_in
+        assert app.screen.check_action("new_deal", ()) is False  # the role is not known yet
+        await pilot.press("slash", "a", "d", "a")  # a filter typed while it opens is kept
+        await pilot.press("enter")
+        release.set()
+        await settle(app, pilot)
+        assert app.signed_in and app.user.id == dana.id
+        inbound = app.screen.query_one("#list-inbound", DealList)
+        assert inbound.deal_query.search == "ada"
+        with demo_db.reading() as session:
+            total = lists.count(session, dana, inbound.deal_query)
+            assert 0 < total < len(visible_ids(demo_db, dana, "inbound", ("received", "accepted")))
+            first = lists.page(session, dana, inbound.deal_query, 0, 100)
+        assert inbound.total == total
+        assert inbound._pages[0] == first
+        who = app.screen.query_one("#who", Static).render()
+        assert "Dana" in str(who)
+        for tab in ("outbound", "favorites"):  # the other lists read once the first showed
+            assert app.screen.query_one(f"#list-{tab}", DealList).total is not None
+
+
+async def test_a_failed_open_ends_the_app_with_its_sentence() -> None:
+    problem = UserError(
+        "No user nobody@example.com in this database; `cosell-tui users` lists who is there."
+    )
+
+    def opener() -> Opened:
+        raise problem
+
+    app = CoSellApp(None, None, None, opener=opener)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.3)
+    assert app.return_code == 1
+    assert app.open_error is problem
+
+
+async def test_an_empty_database_opens_the_first_run_form(db: Database) -> None:
+    app = CoSellApp(None, None, None, opener=lambda: Opened(db, None, None))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        assert isinstance(app.screen, FirstRunScreen)
+        assert not app.signed_in
