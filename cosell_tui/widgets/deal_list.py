@@ -212,7 +212,12 @@ class DealList(ReportsWorkerErrors, ScrollView, can_focus=True):
         self.total = total
         self.virtual_size = Size(self.size.width, total + 1)
         self.cursor = min(cursor, max(total - 1, 0))
-        self.scroll_to(y=0 if cursor < self._visible_rows() else cursor, animate=False)
+        self.scroll_to(
+            y=0 if cursor < self._visible_rows() else cursor,
+            animate=False,
+            force=True,
+            immediate=True,
+        )
         self.refresh()
         self.post_message(self.Counted(self, total))
 
@@ -278,11 +283,23 @@ class DealList(ReportsWorkerErrors, ScrollView, can_focus=True):
         top = round(self.scroll_offset.y)
         rows = self._visible_rows()
         if new < top:
-            self.scroll_to(y=new, animate=False)
+            top = new
+            self.scroll_to(y=top, animate=False, force=True, immediate=True)
         elif new >= top + rows:
-            self.scroll_to(y=new - rows + 1, animate=False)
+            top = new - rows + 1
+            self.scroll_to(y=top, animate=False, force=True, immediate=True)
+        self._prefetch(top, rows)
         self.refresh()
         self.post_message(self.Highlighted(self, self.current))
+
+    def _prefetch(self, top: int, rows: int) -> None:
+        """Read the pages a screen above and below before they show: page down never waits
+        for the database (issue 6)."""
+        if not self.total or self._source is None:
+            return
+        for index in (max(top - rows, 0), min(top + 2 * rows, self.total - 1)):
+            if index // PAGE not in self._pages:
+                self._fetch(index // PAGE)
 
     def _move(self, to: int) -> None:
         if self.total:
