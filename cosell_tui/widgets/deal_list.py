@@ -11,8 +11,8 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar, Protocol
 
+from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
-from rich.text import Text
 from textual import work
 from textual.binding import Binding, BindingType
 from textual.geometry import Size
@@ -125,7 +125,7 @@ class DealList(ReportsWorkerErrors, ScrollView, can_focus=True):
         Binding("enter", "open", "Open", id="list.open", tooltip="Open the deal under the cursor"),
     ]
 
-    cursor: reactive[int] = reactive(0, always_update=True)
+    cursor: reactive[int] = reactive(0, always_update=True, repaint=False)  # watch_cursor repaints
     total: reactive[int | None] = reactive(None)
 
     class Opened(Message):
@@ -282,6 +282,11 @@ class DealList(ReportsWorkerErrors, ScrollView, can_focus=True):
     def watch_cursor(self, old: int, new: int) -> None:
         top = round(self.scroll_offset.y)
         rows = self._visible_rows()
+        if top <= old < top + rows and top <= new < top + rows:
+            self.refresh_line(old + 1)  # (line 0 is the header) only the two rows that changed
+            self.refresh_line(new + 1)
+            self.post_message(self.Highlighted(self, self.current))
+            return
         if new < top:
             top = new
             self.scroll_to(y=top, animate=False, force=True, immediate=True)
@@ -345,42 +350,37 @@ class DealList(ReportsWorkerErrors, ScrollView, can_focus=True):
                 )
         return widths
 
-    def _cells(self, row: DealRow) -> list[Text]:
+    def _cells(self, row: DealRow) -> list[str]:
         today = self.source.today()
         overdue = row.overdue(today)
         cells = [
-            Text("♥" if row.favorite else " "),
-            literal(row.name),
-            literal(row.customer),
-            Text(TYPE_SHORT[row.deal_type]),
-            Text(row.status.label),
-            Text(f"{STAGE_PERCENT[row.stage]}%"),
-            Text(money(row.value, row.currency)),
-            Text(("!" if overdue else " ") + day(row.close_date)),
+            "♥" if row.favorite else " ",
+            literal(row.name).plain,  # control characters made visible
+            literal(row.customer).plain,
+            TYPE_SHORT[row.deal_type],
+            row.status.label,
+            f"{STAGE_PERCENT[row.stage]}%",
+            money(row.value, row.currency),
+            ("!" if overdue else " ") + day(row.close_date),
         ]
         if self.deal_query.tab is Tab.INBOUND:
             left = days_left(row, self.source.now())
-            cells.append(Text("" if left is None else ("!" if left <= 3 else "") + f"{left}d"))
+            cells.append("" if left is None else ("!" if left <= 3 else "") + f"{left}d")
         return cells
 
-    def _line(self, cells: list[Text], widths: list[int], style: Style) -> list[Segment]:
-        segments: list[Segment] = [Segment(" ", style)]
-        for i, (content, column, width) in enumerate(zip(cells, self.columns, widths, strict=True)):
-            cell = content.copy()
-            cell.truncate(width, overflow="ellipsis", pad=False)
-            pad = width - cell.cell_len
-            if column.align == "right":
-                segments.append(Segment(" " * pad, style))
-            segments.extend(
-                Segment(seg.text, style + seg.style if seg.style else style)
-                for seg in cell.render(self.app.console)
-                if seg.text
-            )
-            if column.align != "right":
-                segments.append(Segment(" " * pad, style))
-            if i < len(self.columns) - 1:
-                segments.append(Segment(" ", style))
-        return segments
+    def _line(self, cells: list[str], widths: list[int], style: Style) -> list[Segment]:
+        """One segment per line: cells cut to their column with an ellipsis, padded, joined
+        (plain strings, not Rich Text: a line is drawn on every scroll, issue 6)."""
+        parts = []
+        for content, column, width in zip(cells, self.columns, widths, strict=True):
+            size = cell_len(content)
+            shown = content
+            if size > width:
+                shown = set_cell_size(content, max(width - 1, 0)) + "…" if width else ""
+                size = width
+            pad = " " * (width - size)
+            parts.append(pad + shown if column.align == "right" else shown + pad)
+        return [Segment(" " + " ".join(parts), style)]
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width  # without the scrollbar
@@ -393,7 +393,7 @@ class DealList(ReportsWorkerErrors, ScrollView, can_focus=True):
                 mark = ""
                 if column.key is not None and column.key is self.deal_query.sort:
                     mark = "▼" if self.deal_query.descending else "▲"
-                titles.append(Text(column.title + mark))
+                titles.append(column.title + mark)
             return Strip(self._line(titles, widths, style)).adjust_cell_length(width, style)
         index = round(self.scroll_offset.y) + y - 1
         if self.total is None or index >= self.total:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from rich.cells import cell_len
 from textual import events
 from textual.app import ComposeResult
+from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
@@ -35,8 +36,40 @@ def _width(key: FooterKey) -> int:
     return label + cell_len(key.description) + 1 if key.description else label
 
 
+Shown = tuple[object, ...]
+
+
 class KeysFooter(Footer):
+    _composed: Shown | None = None  # what the keys showing were made from
+    _rebuilding = False
+
+    def _shown(self) -> Shown:
+        """What the footer would show: the screen's shown keys, enabled or not, and its width."""
+        active = self.screen.active_bindings.values()
+        keys = tuple(
+            (b.key, b.description, b.action, on, tip) for _, b, on, tip in active if b.show
+        )
+        return (self.size.width, self.show_command_palette, keys)
+
+    def bindings_changed(self, screen: Screen[object]) -> None:
+        """Rebuild only when the keys shown change. Textual's footer rebuilds its key widgets
+        (and restyles them) whenever any binding is refreshed: on every cursor move here, as
+        `a` and `d` depend on the row; that was most of a key's frame time (issue 6)."""
+        self._bindings_ready = True
+        if not screen.app.app_focus or not self.is_attached or screen is not self.screen:
+            return
+        if not self._rebuilding:  # several changes in one go (focus, then the row): one rebuild
+            self._rebuilding = True
+            self.call_after_refresh(self._rebuild)
+
+    async def _rebuild(self) -> None:
+        self._rebuilding = False
+        if self.is_attached and self._shown() != self._composed:
+            await self.recompose()
+
     def compose(self) -> ComposeResult:
+        if self._bindings_ready:
+            self._composed = self._shown()
         widgets: list[Widget] = list(super().compose())
         keys = [w for w in widgets if isinstance(w, FooterKey)]
         first = [k for k in keys if k.action in HELP_ACTIONS]
