@@ -58,7 +58,8 @@ def _warm_up() -> None:
     """Import what the next keys will need (a deal screen, the palette) in a worker, so the
     first `enter` does not wait for the import (about 0.3 s) on the UI thread (issue 6)."""
     import cosell_tui.screens.deal  # noqa: PLC0415
-    import cosell_tui.screens.palette  # noqa: F401, PLC0415
+    import cosell_tui.screens.palette  # noqa: PLC0415
+    import cosell_tui.services  # noqa: F401, PLC0415
 
 
 def _deal_commands() -> type[Provider]:

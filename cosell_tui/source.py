@@ -7,8 +7,8 @@ import tempfile
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from cosell_tui import services
 from cosell_tui.domain import rights
 from cosell_tui.domain.errors import InvalidState, NotFound
 from cosell_tui.domain.listing import DealQuery
@@ -29,11 +29,13 @@ from cosell_tui.domain.models import (
     ValueTotal,
 )
 from cosell_tui.domain.parties import InviteOptions, PartyState, invite_options
-from cosell_tui.domain.wizard import Draft
 from cosell_tui.store import directory, lists, queries, search
 from cosell_tui.store.database import Database, open_database
 from cosell_tui.store.queries import NotificationLine
 from cosell_tui.store.search import DealHit
+
+if TYPE_CHECKING:
+    from cosell_tui.domain.wizard import Draft
 
 
 class DatabaseSource:
@@ -92,6 +94,8 @@ class DatabaseSource:
 
     def mark_read(self, ids: list[int] | None) -> int:
         """Mark these notifications read (None: all of them); returns how many were unread."""
+        from cosell_tui import services  # noqa: PLC0415 (not needed for the first rows, issue 6)
+
         return services.mark_notifications_read(self.db, self.user, ids)
 
 
@@ -207,13 +211,19 @@ class WizardSource:
             return directory.draft(session, self.user.id)
 
     def save_draft(self, draft: Draft) -> None:
+        from cosell_tui import services  # noqa: PLC0415 (not needed for the first rows, issue 6)
+
         services.save_draft(self.db, self.user, draft)
 
     def discard_draft(self) -> None:
+        from cosell_tui import services  # noqa: PLC0415 (not needed for the first rows, issue 6)
+
         services.discard_draft(self.db, self.user)
 
     def create(self, form: NewDealForm) -> Referral:
         """Create the deal (and remove the user's draft, in the same transaction)."""
+        from cosell_tui import services  # noqa: PLC0415 (not needed for the first rows, issue 6)
+
         return services.create_deal(self.db, self.user, form)
 
 
