@@ -39,13 +39,17 @@ def demo_db(deals: int, rebuild: bool = False) -> tuple[Path, float]:
 def _migrate(db: Path) -> None:
     """Bring a cached database built by older code to the current schema once, so that the
     launches timed later do not each run the migration on their copy."""
-    from cosell_tui.store.database import SCHEMA_HEAD  # noqa: PLC0415
+    from cosell_tui.store.database import SCHEMA_HEAD, make_engine, to_url, upgrade  # noqa: PLC0415
 
     with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as connection:
         (version,) = connection.execute("SELECT version_num FROM alembic_version").fetchone()
     if version != SCHEMA_HEAD:
         print(f"migrating {db} from schema {version} to {SCHEMA_HEAD}…", flush=True)
-        subprocess.run([CLI, "users", "--db", db], check=True, capture_output=True)
+        engine = make_engine(to_url(db))  # (not the CLI: it would keep a backup copy beside it)
+        try:
+            upgrade(engine)
+        finally:
+            engine.dispose()
 
 
 def report_build(deals: int, seconds: float) -> None:

@@ -136,7 +136,7 @@ class SolutionRow(Base):
 class EngagementRow(Base):
     __tablename__ = "engagements"
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"))
     contact_name: Mapped[str | None] = mapped_column(String(200))
     contact_phone: Mapped[str | None] = mapped_column(String(40))
     contact_email: Mapped[str | None] = mapped_column(String(320))
@@ -146,12 +146,14 @@ class EngagementRow(Base):
     # derived from the parties (R-DEAL-3), kept current by the services for sorting and lists
     deal_type: Mapped[str] = mapped_column(String(24))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # with the id: a customer's deals are found from the index alone (the palette, issue 6)
+    __table_args__ = (Index("ix_engagements_company_id_id", company_id, id),)
 
 
 class ReferralRow(Base):
     __tablename__ = "referrals"
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    engagement_id: Mapped[str] = mapped_column(ForeignKey("engagements.id"), index=True)
+    engagement_id: Mapped[str] = mapped_column(ForeignKey("engagements.id"))
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
     location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
     name: Mapped[str] = mapped_column(String(200))
@@ -195,6 +197,8 @@ class ReferralRow(Base):
         Index("ix_referrals_name_lower", func.lower(name)),
         Index("ix_referrals_status_deadline", status, response_deadline),
         Index("uq_referrals_engagement_org", engagement_id, organization_id, unique=True),
+        # an engagement's deals, an organization's among them, from the index alone
+        Index("ix_referrals_engagement_org_id", engagement_id, organization_id, id),
     )
 
 

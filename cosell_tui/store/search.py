@@ -18,15 +18,19 @@ from __future__ import annotations
 import itertools
 import re
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, replace
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
+    ColumnElement,
     Connection,
+    Integer,
     Select,
+    String,
+    bindparam,
     column,
     func,
     literal_column,
@@ -41,6 +45,7 @@ from sqlalchemy.orm import Session, aliased
 
 from cosell_tui.domain.enums import DealType, Direction, Status
 from cosell_tui.domain.models import User
+from cosell_tui.store import lists
 from cosell_tui.store.queries import contains_pattern, folded, visible_to
 from cosell_tui.store.schema import CompanyRow, EngagementRow, ReferralRow
 
@@ -200,32 +205,36 @@ _OBJECTS = frozenset({SEARCH_TABLE, KEYS_TABLE, *_TRIGGERS})
 
 
 def _present(connection: Connection) -> set[str]:
-    """Which of the index's tables and triggers the schema holds (one look at sqlite_master)."""
-    rows = connection.execute(text("SELECT name FROM sqlite_master WHERE name GLOB 'deal_search*'"))
-    return {name for (name,) in rows} & _OBJECTS
+    """Which tables, indexes and triggers of the search and list indexes the schema holds (one
+    look at sqlite_master)."""
+    rows = connection.execute(text("SELECT name FROM sqlite_master WHERE name GLOB 'deal_*'"))
+    return {name for (name,) in rows} & (_OBJECTS | lists.LIST_OBJECTS)
 
 
 def _needs_care(present: set[str]) -> bool:
     if fts5_trigram_available():
-        return present != _OBJECTS  # usually they are equal: nothing to do
+        return present & _OBJECTS != _OBJECTS  # usually they are equal: nothing to do
     # No FTS5 here: searches use LIKE. Triggers naming the FTS5 table would make every new
     # deal fail ("no such module"), so they go (a database indexed by a newer SQLite).
     return bool(present & set(_TRIGGERS))
 
 
 def heal(db: Database) -> bool:
-    """Make the index whole again if it is not (every open runs this; True if it changed).
+    """Make the search and list indexes whole again if they are not (every open runs this;
+    True if it changed anything).
 
     The usual case costs one read of sqlite_master. A missing insert trigger (a bulk load
     killed halfway) comes back and what it missed is indexed; any other missing trigger or
     table means the index may be stale, so it is rebuilt. On an SQLite without FTS5, the
-    triggers go instead. A busy or read-only database is left as it is: the next open
-    tries again, and searching works meanwhile (it may miss the newest deals).
+    search triggers go instead. A busy or read-only database is left as it is: the next open
+    tries again, and searching works meanwhile (it may miss the newest deals; lists read the
+    referrals while their index is missing).
     """
     if db.engine.dialect.name != "sqlite":
         return False
     with db.engine.connect() as connection:  # a plain read: no session, no write lock
-        if not _needs_care(_present(connection)):
+        present = _present(connection)
+        if not _needs_care(present) and not lists.list_repairs(present):
             return False
     try:
         with db.transaction() as session:
@@ -236,26 +245,29 @@ def heal(db: Database) -> bool:
 
 def _repair(connection: Connection) -> bool:
     present = _present(connection)  # again, under the write lock: another process may have
-    if not _needs_care(present):  # healed it meanwhile
-        return False
-    statements: list[str]
-    if not fts5_trigram_available():
-        statements = sqlite_search_drop(with_index=False)[: len(_TRIGGERS)]
-    elif not {SEARCH_TABLE, KEYS_TABLE} <= present:
-        statements = [*sqlite_search_drop(), *sqlite_search_ddl(), *sqlite_search_fill()]
-    elif present | {INSERT_TRIGGER} == _OBJECTS:
-        _index_missing(connection)  # only new deals may be missing
-        statements = [_trigger(INSERT_TRIGGER)]
-    else:  # renames or deletes may have been missed: index everything afresh
-        statements = [
-            *(_trigger(name) for name in _TRIGGERS),
-            "DELETE FROM deal_search",
-            "DELETE FROM deal_search_ids",
-            *sqlite_search_fill(),
-        ]
+    statements = lists.list_repairs(present)  # healed it meanwhile
+    if _needs_care(present):
+        statements += _search_repairs(connection, present)
     for statement in statements:
         connection.execute(text(statement))
-    return True
+    return bool(statements)
+
+
+def _search_repairs(connection: Connection, present: set[str]) -> list[str]:
+    if not fts5_trigram_available():
+        return sqlite_search_drop(with_index=False)[: len(_TRIGGERS)]
+    if not {SEARCH_TABLE, KEYS_TABLE} <= present:
+        return [*sqlite_search_drop(), *sqlite_search_ddl(), *sqlite_search_fill()]
+    if present & _OBJECTS | {INSERT_TRIGGER} == _OBJECTS:
+        _index_missing(connection)  # only new deals may be missing
+        return [_trigger(INSERT_TRIGGER)]
+    # renames or deletes may have been missed: index everything afresh
+    return [
+        *(_trigger(name) for name in _TRIGGERS),
+        "DELETE FROM deal_search",
+        "DELETE FROM deal_search_ids",
+        *sqlite_search_fill(),
+    ]
 
 
 def has_index(connection: Connection) -> bool:
@@ -273,34 +285,45 @@ def has_index(connection: Connection) -> bool:
 def bulk_loading(db: Database) -> Iterator[None]:
     """Inserting many referrals (the demo's `--deals N`): index them once at the end.
 
-    One INSERT … SELECT is several times quicker than the insert trigger row by row. The
-    trigger comes back (and what was inserted is indexed) in one transaction, when the load
-    ends or fails; if even that fails (or the process is killed), the next open heals the
-    index. A failed load's own error is the one raised.
+    One INSERT … SELECT is several times quicker than the insert trigger row by row; the list
+    index is built afresh (`lists.bulk_load_started`). The triggers come back (and what was
+    inserted is indexed) in one transaction, when the load ends or fails; if even that fails
+    (or the process is killed), the next open heals the indexes. A failed load's own error is
+    the one raised.
     """
     with db.reading() as session:
-        indexed = has_index(session.connection())
-    if not indexed:
+        connection = session.connection()
+        indexed = has_index(connection)
+        listed = lists.has_list_index(connection)
+    if not (indexed or listed):
         yield
         return
     with db.transaction() as session:
-        session.execute(text(f"DROP TRIGGER IF EXISTS {INSERT_TRIGGER}"))
+        if indexed:
+            session.execute(text(f"DROP TRIGGER IF EXISTS {INSERT_TRIGGER}"))
+        if listed:
+            for statement in lists.bulk_load_started():
+                session.execute(text(statement))
     try:
         yield
     except BaseException as error:
         try:
-            _restore(db)
+            _restore(db, indexed=indexed, listed=listed)
         except Exception as restoring:  # the load's own error is the one raised
             error.add_note(f"The search index is repaired at the next open ({restoring}).")
         raise
-    _restore(db)
+    _restore(db, indexed=indexed, listed=listed)
 
 
-def _restore(db: Database) -> None:
+def _restore(db: Database, *, indexed: bool, listed: bool) -> None:
     with db.transaction() as session:
         connection = session.connection()
-        _index_missing(connection)
-        connection.execute(text(_trigger(INSERT_TRIGGER)))
+        if indexed:
+            _index_missing(connection)
+            connection.execute(text(_trigger(INSERT_TRIGGER)))
+        if listed:
+            for statement in lists.bulk_load_ended():
+                connection.execute(text(statement))
 
 
 # --- searching -------------------------------------------------------------------------------
@@ -325,7 +348,7 @@ def _phrase(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
-def _hits(session: Session, statement: _Rows) -> list[DealHit]:
+def _hits(session: Session, statement: _Rows, params: dict[str, Any]) -> list[DealHit]:
     return [
         DealHit(
             referral_id=referral_id,
@@ -335,8 +358,81 @@ def _hits(session: Session, statement: _Rows) -> list[DealHit]:
             direction=Direction(direction),
             deal_type=DealType(deal_type),
         )
-        for referral_id, name, customer, status, direction, deal_type in session.execute(statement)
+        for referral_id, name, customer, status, direction, deal_type in session.execute(
+            statement, params
+        )
     ]
+
+
+# Parameters of the search statements (with the viewer's, `lists.viewer_params`).
+_MATCH = bindparam("match", type_=String)
+_LIMIT = bindparam("limit", type_=Integer)
+_SCAN = bindparam("scan", type_=Integer)
+_FOLD = bindparam("fold", type_=String)
+
+
+@dataclass(frozen=True)
+class _Source:
+    """Where a search reads the deals a user may see: the list index (`lists.deal_list`), or
+    the referrals with their engagements and companies where it is missing."""
+
+    rows: _Rows  # id, name, customer, status, direction, type
+    deal_id: Any
+    name: Any
+    customer: Any
+    listed: bool = False
+    on_teams_only: bool = False  # the user sees the deals whose team they are on, no more
+
+    def fold(self, column: Any) -> Any:
+        """`folded(column)`; on the list index without the Python function for ASCII text."""
+        return lists.ascii_folded(column) if self.listed else folded(column)
+
+    def named(self, window: Any) -> ColumnElement[bool]:
+        """The deal is in `window` (`_starting`: ids, organizations), and of the user's
+        organization (so that only those rows of the list index are read)."""
+        if not self.listed:
+            return ReferralRow.id.in_(select(window.c.id))
+        mine = select(window.c.id).where(window.c.organization_id == lists.ORGANIZATION)
+        found: ColumnElement[bool] = self.deal_id.in_(mine)
+        return found
+
+    def of_engagements(self, engagements: Any) -> ColumnElement[bool]:
+        """The deal is a party's to one of `engagements` (of the user's organization: from an
+        index of the referrals alone)."""
+        if not self.listed:
+            return ReferralRow.engagement_id.in_(engagements)
+        referred = aliased(ReferralRow)
+        mine = select(referred.id).where(
+            referred.engagement_id.in_(engagements),
+            # as an expression: SQLite reads the index that holds the id, not the unique one
+            referred.organization_id + 0 == lists.ORGANIZATION,
+        )
+        found: ColumnElement[bool] = self.deal_id.in_(mine)
+        return found
+
+
+def _source(session: Session, viewer: User) -> tuple[_Source, dict[str, Any]]:
+    """The source for `viewer` and the parameters of its statements."""
+    if not lists.reads_index(session):
+        return _Source(_base(viewer), ReferralRow.id, ReferralRow.name, CompanyRow.name), {}
+    return _listed(lists.Viewer.of(viewer)), lists.viewer_params(viewer)
+
+
+@cache
+def _listed(kind: lists.Viewer) -> _Source:
+    d = lists.deal_list.c
+    # The organization as an expression: SQLite must not start from its range of the list
+    # index (all its deals) but from the deals found, or from the user's teams.
+    visible = lists.visible(kind, d.organization_id + 0)
+    rows = select(d.deal_id, d.name, d.customer, d.status, d.direction, d.deal_type)
+    return _Source(
+        rows.where(*visible),
+        d.deal_id,
+        d.name,
+        d.customer,
+        listed=True,
+        on_teams_only=kind in (lists.Viewer.TEAM, lists.Viewer.TEAM_SCOPED),
+    )
 
 
 def _base(viewer: User) -> _Rows:
@@ -372,12 +468,15 @@ def find_deals(session: Session, viewer: User, typed: str, limit: int = 40) -> l
         return []
     if not _indexed(session):
         return _like(session, viewer, typed, limit)
+    source, params = _source(session, viewer)
     words = [w for w in typed.casefold().split() if len(w) >= 3]
     if not words:
-        return _prefix(session, viewer, typed, limit)
-    found = _fts(session, viewer, " AND ".join(_phrase(w) for w in words), limit)
+        return _prefix(session, source, params, typed, limit)
+    statement = _fts(source)
+    found = _hits(session, statement, params | {"match": _all(_phrase, words), "limit": limit})
     if not found:
-        found = _fts(session, viewer, " AND ".join(_forgiving(w) for w in words), limit)
+        forgiving = {"match": _all(_forgiving, words), "limit": limit}
+        found = _hits(session, statement, params | forgiving)
     typed_grams = set(trigrams(typed))
     return [
         replace(hit, shared=len(typed_grams & set(trigrams(f"{hit.name} {hit.customer}"))))
@@ -396,16 +495,34 @@ def _forgiving(word: str) -> str:
     return "(" + " OR ".join(f"({a})" for a in dict.fromkeys(alternatives)) + ")"
 
 
-def _fts(session: Session, viewer: User, match: str, limit: int) -> list[DealHit]:
+def _all(query: Callable[[str], str], words: list[str]) -> str:
+    return " AND ".join(query(word) for word in words)
+
+
+def _fts(source: _Source) -> _Rows:
+    """Matches of the FTS5 query `match`, newest first (parameter `limit`); built once per
+    kind of user on the list index."""
+    return _listed_fts(source) if source.listed else _fts_of(source)
+
+
+@cache
+def _listed_fts(source: _Source) -> _Rows:
+    return _fts_of(source)
+
+
+def _fts_of(source: _Source) -> _Rows:
     statement = (
-        _base(viewer)
-        .join(_keys, _keys.c.deal_id == ReferralRow.id)
+        source.rows.join(_keys, _keys.c.deal_id == source.deal_id)
         .join(_search, _search.c.rowid == _keys.c.id)
-        .where(literal_column(SEARCH_TABLE).op("MATCH")(match))
+        .where(literal_column(SEARCH_TABLE).op("MATCH")(_MATCH))
         .order_by(_search.c.rowid.desc())  # the newest deals first; FTS5 reads them so
-        .limit(limit)
+        .limit(_LIMIT)
     )
-    return _hits(session, statement)
+    if source.on_teams_only:  # a few deals: FTS5 checks each of them, not every match
+        teams = _keys.alias("teams")
+        on_team = select(teams.c.id).where(teams.c.deal_id.in_(lists.team_deals()))
+        statement = statement.where(_search.c.rowid.in_(on_team))
+    return statement
 
 
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
@@ -428,60 +545,80 @@ def _index_prefixes(typed: str) -> list[str]:
     return ["".join(parts) for parts in itertools.product(*spellings)]
 
 
-def _starting(row: type[ReferralRow] | type[CompanyRow], prefixes: list[str], scan: int) -> Any:
-    """Ids of `row`'s table whose lower(name) starts with one of the prefixes: one limited
-    range scan of its lower(name) index per prefix (an alias each, never correlated with the
+def _starting(row: type[ReferralRow] | type[CompanyRow], prefixes: int) -> Any:
+    """Ids of `row`'s table whose lower(name) starts with one of the prefixes (parameters
+    `low0`, `high0`, …; with their organizations, for referrals), `scan` at most per prefix:
+    one range scan of its lower(name) index each (an alias each, never correlated with the
     query around it)."""
     ranges = []
-    for low in prefixes:
-        high = low[:-1] + chr(ord(low[-1]) + 1)
-        named = aliased(row)
+    for n in range(prefixes):
+        named: Any = aliased(row)
         key = func.lower(named.name)
-        ranges.append(select(named.id).where(key >= low, key < high).order_by(key).limit(scan))
-    if len(ranges) == 1:
-        return ranges[0]
-    parts = [select(part.subquery().c.id) for part in ranges]  # SQLite: LIMIT inside a UNION
-    return select(union_all(*parts).subquery().c.id)
+        columns = [named.id, named.organization_id] if row is ReferralRow else [named.id]
+        low, high = bindparam(f"low{n}", type_=String), bindparam(f"high{n}", type_=String)
+        ranges.append(select(*columns).where(key >= low, key < high).order_by(key).limit(_SCAN))
+    # SQLite: LIMIT inside a UNION only in a subquery
+    parts = [select(*part.subquery().c) for part in ranges]
+    return union_all(*parts).subquery() if len(parts) > 1 else ranges[0].subquery()
 
 
-def _prefix(session: Session, viewer: User, typed: str, limit: int) -> list[DealHit]:
+def _prefix(
+    session: Session, source: _Source, params: dict[str, Any], typed: str, limit: int
+) -> list[DealHit]:
     """One or two characters: deal names, then customer names, starting so (in any case,
     accented letters too: "é" finds "École").
 
-    Limited scans of the lower(name) indexes come first, so the organization's index never
-    drives the query through all of its deals; a user who sees few deals may see none here
-    (typing a third character searches them all). The names found are then checked with the
-    app's own case folding (`folded`), which is what the answer follows.
+    Limited scans of the lower(name) indexes come first, so the organization's deals never
+    drive the query; a user who sees few deals may see none here (typing a third character
+    searches them all). The names found are then checked with the app's own case folding
+    (`folded`), which is what the answer follows.
     """
     fold = typed.casefold()
     prefixes = _index_prefixes(typed)
-    scan = limit * 25
-    by_name = _starting(ReferralRow, prefixes, scan)
-    name_fold = folded(ReferralRow.name)
-    names = _hits(
-        session,
-        _base(viewer)
-        .where(ReferralRow.id.in_(by_name))
-        .where(func.substr(name_fold, 1, len(fold)) == fold)
-        .order_by(name_fold, ReferralRow.id)
-        .limit(limit),
-    )
+    ranges = {f"low{n}": low for n, low in enumerate(prefixes)} | {
+        f"high{n}": low[:-1] + chr(ord(low[-1]) + 1) for n, low in enumerate(prefixes)
+    }
+    params = params | ranges | {"fold": fold, "scan": limit * 25, "limit": limit}
+    by_name, by_customer = _prefix_statements(source, len(prefixes), len(fold))
+    names = _hits(session, by_name, params)
     if len(names) >= limit:
         return names
-    customers = _starting(CompanyRow, prefixes, scan)
-    engaged = aliased(EngagementRow)
-    engagements = select(engaged.id).where(engaged.company_id.in_(customers)).limit(scan)
-    customer_fold = folded(CompanyRow.name)
     have = {hit.referral_id for hit in names}
-    by_customer = _hits(
-        session,
-        _base(viewer)
-        .where(ReferralRow.engagement_id.in_(engagements))
-        .where(func.substr(customer_fold, 1, len(fold)) == fold)
-        .order_by(customer_fold, name_fold, ReferralRow.id)
-        .limit(limit),
+    customers = _hits(session, by_customer, params)
+    return names + [hit for hit in customers if hit.referral_id not in have][: limit - len(names)]
+
+
+def _prefix_statements(source: _Source, prefixes: int, letters: int) -> tuple[_Rows, _Rows]:
+    """Deals by name, deals by customer (see `_prefix`), built once per shape on the index."""
+    if source.listed:
+        return _listed_prefix_statements(source, prefixes, letters)
+    return _prefix_statements_of(source, prefixes, letters)
+
+
+@cache
+def _listed_prefix_statements(source: _Source, prefixes: int, letters: int) -> tuple[_Rows, _Rows]:
+    return _prefix_statements_of(source, prefixes, letters)
+
+
+def _prefix_statements_of(source: _Source, prefixes: int, letters: int) -> tuple[_Rows, _Rows]:
+    name_fold = source.fold(source.name)
+    by_name = (
+        source.rows.where(source.named(_starting(ReferralRow, prefixes)))
+        .where(func.substr(name_fold, 1, letters) == _FOLD)
+        .order_by(name_fold, source.deal_id)
+        .limit(_LIMIT)
     )
-    return names + [hit for hit in by_customer if hit.referral_id not in have][: limit - len(names)]
+    customers = select(_starting(CompanyRow, prefixes).c.id)
+    engaged = aliased(EngagementRow)
+    engagements = select(engaged.id).where(engaged.company_id.in_(customers)).limit(_SCAN)
+    customer_fold = source.fold(source.customer)
+    by_customer = (
+        source.rows.where(source.of_engagements(engagements))
+        .where(func.substr(customer_fold, 1, letters) == _FOLD)
+        .order_by(customer_fold, name_fold, source.deal_id)
+        .limit(_LIMIT)
+    )
+    return by_name, by_customer
 
 
 def _like(session: Session, viewer: User, typed: str, limit: int) -> list[DealHit]:
@@ -497,4 +634,4 @@ def _like(session: Session, viewer: User, typed: str, limit: int) -> list[DealHi
         .order_by(folded(ReferralRow.name), ReferralRow.id)
         .limit(limit)
     )
-    return _hits(session, statement)
+    return _hits(session, statement, {})
