@@ -50,6 +50,8 @@ class BareApp(App[None]):
             (f"Deal {n}", f"Customer {n}", "Co-sell", "Received", "10%", "1.2M USD", "2026-12-01")
             for n in range(self.rows)
         )
+        if self.rows:
+            first.focus()  # as cosell-tui focuses its list (else the tabs have the keys)
 
 
 def main() -> None:

@@ -2,26 +2,32 @@
 
 Each app runs in tmux (80×24) with COSELL_FRAME_LOG set, so it logs each key it receives and
 each frame it writes on one monotonic clock (cosell_tui/frames.py). One sample: the screen is
-still; `tmux send-keys` sends one key; `capture-pane` is polled (about every 10 ms) until the
-screen has changed and then stayed the same for a quiet spell (QUIET, by figure). K is the
-app's `key` line for that key, C the end of the first capture that already showed the settled
-screen, F the last `frame` line in (K, C]: the sample is F − K. A key that changes nothing on
-screen is an error, not a sample. Medians of the samples of a run, then the median of the runs.
+still and the app idle; `tmux send-keys` sends one key; `capture-pane` is polled (about every
+10 ms) until the screen has changed and then stayed the same for a quiet spell (QUIET, by
+figure) while the app was idle (at most 20 ms of CPU in the last 250 ms: a query in a thread
+draws nothing) and showed no "Loading…" placeholder. K is the app's `key` line for that key,
+C the end of the first capture that already showed the settled screen, F the last `frame`
+line in (K, C]: the sample is F − K (frames that change nothing visible do not count). A key
+that changes nothing on screen is an error, not a sample. The median of a run's samples, then
+the median of the runs.
 
 Figures, with their baselines from the bare app (bench/bare_app.py --rows 40, same terminal):
   - cursor down: `down` on Inbound / on the bare 40-row table (colours compared: the cursor
     is only a colour);
-  - page down: `pagedown` down Inbound (thousands of rows) / alternately `pageup` (not
-    measured) and `pagedown` on the bare table, so every sample moves;
-  - tab switch (`2`, `1` in turn), one filter keystroke (`/`, then a customer-name fragment a
-    letter at a time: to the settled list, and to the frame that echoes the letter), one
-    command-palette keystroke of a real deal name (to the settled suggestions, and to the
-    echo), open a deal (`enter`; `escape` back is not measured): against the bare page down;
+  - page down: `pagedown` on and on down Inbound (thousands of rows) / `pageup` (not
+    measured) and `pagedown` in turn on the bare table, so every sample moves;
+  - against the bare page down: tab switch (`2`, `1` in turn); one filter keystroke (`/`, then
+    customer-name fragments a letter at a time: to the settled list, and to the frame that
+    echoes the letter); one command-palette keystroke of a real deal name (to the settled
+    suggestions, and to the echo; spaces are typed but not measured: they show nothing); open
+    a deal (`enter` until the deal screen is filled in; `escape` back is not measured);
   - peak memory: VmHWM of each app's python process once its keys have run.
+Each figure also notes the median "key wait", from sending a key to the app's `key` line (not
+in F − K; a few milliseconds while the app is idle when the key is sent).
 cosell-tui runs on a copy of a demo database that has been launched once: the first launch
 sweeps the invitations and raises a 12-second notification toast over the list.
 Usage: `python -m bench.keys [--runs 3] [--samples 15] [--deals 100000] [--only filter,…]
-[--show 2]` (`--show N` prints the first N samples of each figure with their captures).
+[--show N]` (`--show N`: every sample's frames, and the captures of the first N of a figure).
 """
 
 from __future__ import annotations
@@ -34,7 +40,8 @@ import sqlite3
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,25 +49,73 @@ from bench.data import demo_db
 from bench.launch import first_rows
 from bench.terminal import (
     POLL_SECONDS,
+    TARGET_DEALS,
     Figure,
     Terminal,
     app_command,
     app_env,
     bare_command,
     median,
+    patience,
     print_table,
+    without_targets,
 )
 
 BARE_ROWS = 40
-QUIET = {"move": 0.25, "filter": 0.5, "palette": 0.5, "open": 0.6}  # seconds without change
-NO_CHANGE_SECONDS = 5.0  # a key that changes nothing by then changed nothing
-SETTLE_TIMEOUT_SECONDS = 30.0
-# Customer-name fragments of the demo ecosystem that match rows at every prefix.
-FILTER_WORDS = ("wood", "blue", "alpine", "lamna", "fourth", "trey", "contoso", "relecloud")
+# Seconds without a change on screen before it counts as settled (and the app must be idle,
+# see Cpu): longer than a pause between two frames of one response that costs no CPU (a timer:
+# a filter or the palette may wait for the typing to stop).
+QUIET = {"move": 0.25, "tab": 0.3, "filter": 0.5, "palette": 0.5, "open": 0.3, "back": 0.5}
+NO_CHANGE_SECONDS = 2.0  # a key that has changed nothing by then has changed nothing
+DONE_SECONDS = 5.0  # an unmeasured key's expected screen has not come by then: go on anyway
+SETTLE_TIMEOUT_SECONDS = 60.0  # (or the terminal's patience, if longer)
+# Idle: at most 20 ms of CPU in the last 250 ms (an input's blinking cursor costs about 10 ms
+# a second; a query or a render costs more).
+IDLE_WINDOW = 0.25
+IDLE_CPU = 0.02
+TICKS = os.sysconf("SC_CLK_TCK")
+GIVE_UP_AFTER = 3  # errors in a row: the figure is broken in this build, stop pressing
+# Customer-name fragments of the demo ecosystem: each prefix matches rows.
+FILTER_WORDS = ("wood", "blue", "alpine", "lamna", "fourth", "trey", "relecloud", "adatum")
 FIGURES = ("cursor", "page", "tab", "filter", "palette", "open")
 MEMORY_TARGET_MB = 60.0
 
-Echo = Callable[[str], bool]
+Check = Callable[[str], bool]
+
+
+def in_flight(screen: str) -> bool:
+    """cosell-tui's placeholders for data on its way: no screen showing one has settled."""
+    return (
+        "Loading…" in screen
+        or "Opening the database…" in screen
+        or any(line.strip() == "…" for line in screen.splitlines())
+    )
+
+
+def anything(screen: str) -> bool:
+    return True
+
+
+class Cpu:
+    """The app's CPU time: a still screen is not a settled app while a thread still queries."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.readings: deque[tuple[float, float]] = deque()
+
+    def seconds(self) -> float:
+        stat = Path(f"/proc/{self.pid}/stat").read_text()
+        fields = stat.rsplit(")", 1)[1].split()  # (the name before it may hold spaces)
+        return (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime, all threads
+
+    def idle(self, now: float) -> bool:
+        """At most IDLE_CPU seconds of CPU used in the last IDLE_WINDOW seconds."""
+        cpu = self.seconds()
+        self.readings.append((now, cpu))
+        while len(self.readings) > 1 and self.readings[1][0] <= now - IDLE_WINDOW:
+            self.readings.popleft()
+        since, before = self.readings[0]
+        return since <= now - IDLE_WINDOW and cpu - before <= IDLE_CPU
 
 
 @dataclass
@@ -69,21 +124,44 @@ class Press:
 
     settled: float | None = None
     echoed: float | None = None
+    delay: float | None = None  # send → the app's key line
     error: str = ""
+    late: bool = False  # the screen had changed again after the previous key had settled
 
 
 @dataclass
 class Samples:
     presses: list[Press] = field(default_factory=list)
 
-    def settled(self) -> list[float]:
-        return [press.settled for press in self.presses if press.settled is not None]
+    def values(self, echo: bool = False) -> list[float]:
+        found = (press.echoed if echo else press.settled for press in self.presses)
+        return [value for value in found if value is not None]
 
-    def echoed(self) -> list[float]:
-        return [press.echoed for press in self.presses if press.echoed is not None]
-
-    def errors(self) -> list[str]:
+    def errors(self, echo: bool = False) -> list[str]:
+        if echo:
+            return [
+                "the echo was not seen" for p in self.presses if p.echoed is None and not p.error
+            ]
         return [press.error for press in self.presses if press.error]
+
+    def delays(self) -> list[float]:
+        return [press.delay for press in self.presses if press.delay is not None]
+
+    def late(self) -> int:
+        return sum(press.late for press in self.presses)
+
+
+def collect(presses: Iterator[Press]) -> Samples:
+    """The presses, until GIVE_UP_AFTER errors in a row."""
+    samples = Samples()
+    for press in presses:
+        samples.presses.append(press)
+        recent = samples.presses[-GIVE_UP_AFTER:]
+        if len(recent) == GIVE_UP_AFTER and all(press.error for press in recent):
+            break
+    if isinstance(presses, Generator):
+        presses.close()  # runs its `finally`: the filter or the palette is closed
+    return samples
 
 
 class FrameLog:
@@ -105,26 +183,33 @@ class FrameLog:
         frames: list[float] = []
         for line in lines:
             kind, _, rest = line.partition(" ")
-            stamp = float(rest.split(" ", 1)[0])
-            (keys if kind == "key" else frames).append(stamp)
+            (keys if kind == "key" else frames).append(float(rest.split(" ", 1)[0]))
         return keys, frames
 
 
 class Session:
     """One app running in the terminal with its frame log; sends keys and times them."""
 
-    def __init__(self, terminal: Terminal, log: FrameLog, who: str, show: int) -> None:
+    def __init__(self, terminal: Terminal, log: FrameLog, cpu: Cpu, who: str, show: int) -> None:
         self.terminal = terminal
         self.log = log
+        self.cpu = cpu
         self.who = who
         self.show = show
         self.shown: dict[str, int] = {}
         self.screen: dict[bool, str] = {}  # the last settled screen, by `escapes`
-        self.late_changes = 0
+        self.warned = False
 
-    def settle(self, quiet: float, escapes: bool = False, changed_from: str | None = None) -> str:
+    def settle(
+        self,
+        quiet: float,
+        escapes: bool = False,
+        changed_from: str | None = None,
+        done: Check = anything,
+    ) -> str:
         """Poll until the screen has stayed the same for `quiet` seconds (after a change, if
-        `changed_from` is given and it comes within a second)."""
+        `changed_from` is given and the change comes within NO_CHANGE_SECONDS; and showing
+        `done`, if that comes within DONE_SECONDS)."""
         started = last_change = time.perf_counter()
         screen = self.terminal.capture(escapes)
         waiting = changed_from is not None and screen == changed_from
@@ -134,37 +219,65 @@ class Session:
             current = self.terminal.capture(escapes)
             if current != screen:
                 screen, last_change, waiting = current, now, False
-            if waiting and now - started > 1.0:
-                waiting = False
-            if not waiting and now - last_change >= quiet:
+            waiting = waiting and now - started < NO_CHANGE_SECONDS
+            shown = done(screen) or now - started > DONE_SECONDS
+            if not done(screen) and shown and not self.warned:
+                self.warned = True
+                print(f"{self.who}: expected screen not seen, going on:\n{screen}", file=sys.stderr)
+            idle = self.cpu.idle(now)
+            still = now - last_change >= quiet and not in_flight(screen)
+            if not waiting and still and shown and idle:
                 self.screen = {escapes: screen}
                 return screen
-            if now - started > SETTLE_TIMEOUT_SECONDS:
+            if now - started > max(SETTLE_TIMEOUT_SECONDS, self.terminal.timeout):
                 raise TimeoutError(f"{self.who}: the screen never settled:\n{screen}")
 
     def key(
-        self, key: str, literal: bool = False, quiet: float = QUIET["move"], escapes: bool = False
+        self,
+        key: str,
+        literal: bool = False,
+        quiet: float = 0.25,
+        escapes: bool = False,
+        done: Check = anything,
     ) -> None:
         """An unmeasured key: send it and wait for the screen to settle."""
         before = self.terminal.capture(escapes)
         self.terminal.send(key, literal)
-        self.settle(quiet, escapes, changed_from=before)
+        self.settle(quiet, escapes, changed_from=before, done=done)
 
     def press(
         self,
         figure: str,
         key: str,
+        *,
         literal: bool = False,
         quiet: float = QUIET["move"],
         escapes: bool = False,
-        echo: Echo | None = None,
+        echo: Check | None = None,
+        done: Check = anything,
     ) -> Press:
-        """A measured key: F − K in milliseconds (and to the echo frame when `echo` is given)."""
+        """A measured key: F − K in milliseconds (and to the echo frame when `echo` is given).
+
+        `done` must hold on the settled screen too (the deal screen has opened)."""
         before = self.terminal.capture(escapes)
+        late = escapes in self.screen and before != self.screen[escapes]  # it settled too early
         if before != self.screen.get(escapes):
-            if escapes in self.screen:  # the last settle was early: count it, let this one end
-                self.late_changes += 1
             before = self.settle(quiet, escapes)
+        press = self._press(figure, key, literal, quiet, escapes, echo, done, before)
+        press.late = late
+        return press
+
+    def _press(
+        self,
+        figure: str,
+        key: str,
+        literal: bool,
+        quiet: float,
+        escapes: bool,
+        echo: Check | None,
+        done: Check,
+        before: str,
+    ) -> Press:
         self.log.mark()
         sent = time.perf_counter()
         self.terminal.send(key, literal)
@@ -178,13 +291,18 @@ class Session:
                 last_change = now
             captures.append((now, screen))
             changed = changed or screen != before
-            if changed and now - last_change >= quiet:
+            quiet_now = now - last_change >= quiet
+            idle = self.cpu.idle(now)
+            if changed and quiet_now and not in_flight(screen) and done(screen) and idle:
                 break
-            if not changed and now - sent > NO_CHANGE_SECONDS:
+            wrong = quiet_now and not done(screen)  # (the deal screen never came)
+            if (not changed or wrong) and now - sent > NO_CHANGE_SECONDS:
                 self.screen = {escapes: screen}
-                return Press(error=f"{key!r}: nothing changed on screen")
-            if now - sent > SETTLE_TIMEOUT_SECONDS:
-                raise TimeoutError(f"{self.who}: {key!r} never settled:\n{screen}")
+                what = "the screen it should show did not come" if changed else "nothing changed"
+                return Press(error=f"{key!r}: {what}")
+            if now - sent > max(SETTLE_TIMEOUT_SECONDS, self.terminal.timeout):
+                self.screen = {escapes: screen}
+                return Press(error=f"{key!r}: not settled in time")
             time.sleep(POLL_SECONDS / 2)
         settled = captures[-1][1]
         self.screen = {escapes: settled}
@@ -197,7 +315,7 @@ class Session:
         if not keys:
             return Press(error=f"{key!r}: the app logged no key")
         received = keys[0]
-        press = Press()
+        press = Press(delay=(received - sent) * 1000)
         response = [at for at in frames if received < at <= settled_at]
         if response:
             press.settled = (response[-1] - received) * 1000
@@ -209,33 +327,22 @@ class Session:
             if shown:
                 press.echoed = (shown[-1] - received) * 1000
         count = self.shown.get(figure, 0)
-        if count < self.show:
-            self.shown[figure] = count + 1
-            self.print_sample(
-                figure, key, press, received, sent, settled_at, frames, before, settled
+        self.shown[figure] = count + 1
+        if self.show:  # the evidence: every frame after the key, and which one was taken
+            after = " ".join(f"{(at - received) * 1000:.0f}" for at in frames if at > received)
+            print(
+                f"[{self.who}] {figure} {key!r}: key +{press.delay:.0f} ms after sending; frames "
+                f"(ms after the key) {after}; settled capture at "
+                f"{(settled_at - received) * 1000:.0f} → {ms(press.settled)}, echo "
+                f"{ms(press.echoed)} {press.error}"
             )
+            if count < self.show:
+                print(f"--- before ---\n{plain(before)}--- settled ---\n{plain(settled)}")
         return press
 
-    def print_sample(
-        self,
-        figure: str,
-        key: str,
-        press: Press,
-        received: float,
-        sent: float,
-        settled_at: float,
-        frames: list[float],
-        before: str,
-        settled: str,
-    ) -> None:
-        after = [f"{(at - received) * 1000:.1f}" for at in frames if at > received]
-        print(
-            f"\n[{self.who}] {figure} {key!r}: key logged {(received - sent) * 1000:+.1f} ms "
-            f"after send; frames after the key (ms): {' '.join(after)}; first settled capture "
-            f"{(settled_at - received) * 1000:.1f} ms → sample {press.settled} ms, echo "
-            f"{press.echoed} ms {press.error}"
-        )
-        print("--- before ---\n" + plain(before) + "--- settled ---\n" + plain(settled))
+
+def ms(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f} ms"
 
 
 def plain(screen: str) -> str:
@@ -255,77 +362,118 @@ def plain(screen: str) -> str:
 
 
 def cursor_down(session: Session, samples: int) -> Samples:
-    return Samples([session.press("cursor", "Down", escapes=True) for _ in range(samples)])
+    return collect(session.press("cursor", "Down", escapes=True) for _ in range(samples))
 
 
 def page_down_app(session: Session, samples: int) -> Samples:
-    return Samples([session.press("page", "NPage", escapes=True) for _ in range(samples)])
+    return collect(session.press("page", "NPage", escapes=True) for _ in range(samples))
 
 
 def page_down_bare(session: Session, samples: int) -> Samples:
-    presses = []
-    for _ in range(samples):
-        session.key("PPage", escapes=True)
-        presses.append(session.press("page", "NPage", escapes=True))
-    return Samples(presses)
+    def presses() -> Iterator[Press]:
+        for _ in range(samples):
+            session.key("PPage", escapes=True)
+            yield session.press("page", "NPage", escapes=True)
+
+    return collect(presses())
 
 
 def tab_switch(session: Session, samples: int) -> Samples:
-    keys = ["2", "1"] * ((samples + 1) // 2)  # ends on Inbound
-    return Samples([session.press("tab", key) for key in keys])
+    keys = ["2", "1"] * ((samples + 1) // 2)
+    presses = collect(session.press("tab", key, quiet=QUIET["tab"]) for key in keys[:samples])
+    if samples % 2:
+        session.key("1", quiet=QUIET["tab"])  # back to Inbound
+    return presses
 
 
-def typed(prefix: str) -> Echo:
+def typed(prefix: str) -> Check:
     """The filter field shows exactly what was typed (the cursor is only a colour)."""
     return lambda screen: any(line.strip() == prefix for line in screen.splitlines())
 
 
 def filter_keystrokes(session: Session, samples: int) -> Samples:
-    presses: list[Press] = []
     quiet = QUIET["filter"]
-    for word in FILTER_WORDS * samples:
-        session.key("/")
-        for index, letter in enumerate(word):
-            if len(presses) < samples:
-                echo = typed(word[: index + 1])
-                presses.append(session.press("filter", letter, True, quiet, echo=echo))
-        session.key("Escape", quiet=quiet)
-        if len(presses) >= samples:
-            break
-    return Samples(presses)
+
+    def presses() -> Iterator[Press]:
+        pressed = 0
+        while True:
+            for word in FILTER_WORDS:
+                session.key("/")
+                try:
+                    for index, letter in enumerate(word[: samples - pressed]):
+                        echo = typed(word[: index + 1])
+                        yield session.press("filter", letter, literal=True, quiet=quiet, echo=echo)
+                        pressed += 1
+                finally:
+                    session.key("Escape", quiet=quiet)  # clears the filter, even on giving up
+                if pressed == samples:
+                    return
+
+    return collect(presses())
 
 
-def searched(prefix: str) -> Echo:
-    """The palette's search field shows what was typed after its magnifier."""
+def searched(prefix: str) -> Check:
+    """The palette's search field shows what was typed, after its magnifier."""
     return lambda screen: any(
-        "🔎" in line and line.rstrip().endswith(prefix) for line in screen.splitlines()
+        "🔎" in line and line.rstrip().endswith(prefix.rstrip()) for line in screen.splitlines()
     )
 
 
 def palette_keystrokes(session: Session, samples: int, name: str) -> Samples:
-    presses: list[Press] = []
     quiet = QUIET["palette"]
-    while len(presses) < samples:
-        session.key("C-p", quiet=quiet)
-        for index, letter in enumerate(name[: samples - len(presses)]):
-            echo = searched(name[: index + 1])
-            presses.append(session.press("palette", letter, True, quiet, echo=echo))
-        session.key("Escape", quiet=quiet)
-    return Samples(presses)
+
+    def presses() -> Iterator[Press]:
+        pressed = 0
+        while True:
+            session.key("C-p", quiet=quiet)
+            try:
+                for index, letter in enumerate(name):
+                    if letter == " ":  # shows nothing: typed, not measured
+                        session.terminal.send(letter, literal=True)
+                        session.settle(quiet)
+                        continue
+                    echo = searched(name[: index + 1])
+                    yield session.press("palette", letter, literal=True, quiet=quiet, echo=echo)
+                    pressed += 1
+                    if pressed == samples:
+                        return
+            finally:
+                session.key("Escape", quiet=quiet)  # closes the palette, even on giving up
+
+    return collect(presses())
+
+
+def deal_screen(screen: str) -> bool:
+    """The deal screen (its footer offers esc Back), filled in (no Loading…, see in_flight)."""
+    lines = screen.rstrip("\n").splitlines()
+    return bool(lines) and "esc Back" in lines[-1]
+
+
+def row_offered(screen: str) -> bool:
+    """The list's footer offers the actions of the deal under the cursor (an invitation)."""
+    lines = screen.rstrip("\n").splitlines()
+    return bool(lines) and "Accept" in lines[-1] and "esc Back" not in lines[-1]
 
 
 def open_deal(session: Session, samples: int) -> Samples:
-    presses = []
-    for _ in range(samples):
-        presses.append(session.press("open", "Enter", quiet=QUIET["open"]))
-        session.key("Escape")
-        session.key("Down", escapes=True)  # the next deal: not one the app has just shown
-    return Samples(presses)
+    # The first row: the most urgent invitation, whose footer offers Accept (row_offered).
+    session.key("Home", escapes=True, done=row_offered)
+
+    def presses() -> Iterator[Press]:
+        for _ in range(samples):
+            press = session.press("open", "Enter", quiet=QUIET["open"], done=deal_screen)
+            if deal_screen(session.terminal.capture()):
+                # Back on the list, it reloads out of sight, and until it is done the footer
+                # offers no Accept and enter opens nothing.
+                session.key("Escape", quiet=QUIET["back"], done=row_offered)
+            yield press
+
+    return collect(presses())
 
 
 def deal_name(db: Path) -> str:
     """A real deal the default user (the first admin) was invited to, from the demo database."""
-    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as connection:
+    with contextlib.closing(sqlite3.connect(db)) as connection:
         row = connection.execute(
             "SELECT r.name FROM referrals r WHERE r.direction = 'inbound' AND r.organization_id ="
             " (SELECT organization_id FROM users WHERE role LIKE '%admin' ORDER BY id LIMIT 1)"
@@ -334,7 +482,7 @@ def deal_name(db: Path) -> str:
     return str(row[0])
 
 
-# --- memory -------------------------------------------------------------------------------
+# --- memory -----------------------------------------------------------------------------------
 
 
 def python_process(root: int) -> int:
@@ -369,33 +517,32 @@ class Run:
 
     samples: dict[str, Samples] = field(default_factory=dict)
     peak_mb: float | None = None
-    late_changes: int = 0
+    seconds: dict[str, float] = field(default_factory=dict)  # what each figure took to measure
 
 
 class Bench:
+    """Launches the two apps in turn in one terminal, each with a fresh frame log."""
+
     def __init__(self, terminal: Terminal, home: Path, show: int) -> None:
         self.terminal = terminal
         self.home = home
         self.show = show
         self.launches = 0
 
-    def launched(self, command: list[str], who: str, ready: Callable[[str], bool]) -> Session:
+    def launched(self, command: list[str], who: str, ready: Check) -> Session:
         self.launches += 1
         path = self.home / f"frames-{self.launches}.log"
         self.terminal.start(command, {"COSELL_FRAME_LOG": str(path)})
         self.terminal.wait_for(ready)
-        session = Session(self.terminal, FrameLog(path), who, self.show)
-        session.settle(1.0)  # the launch's last frames (the totals, the unread count) are in
+        cpu = Cpu(python_process(self.terminal.pane_pid()))
+        session = Session(self.terminal, FrameLog(path), cpu, who, self.show)
+        session.settle(1.0)  # the launch's last frames are in, its work after them is done
         return session
 
     def finish(self, session: Session, run: Run) -> Run:
-        run.peak_mb = peak_rss_mb(python_process(self.terminal.pane_pid()))
-        run.late_changes = session.late_changes
-        self.terminal.send("q")
-        deadline = time.perf_counter() + 10
-        while self.terminal.running() and time.perf_counter() < deadline:
-            time.sleep(0.05)
-        self.terminal.stop()
+        """Peak memory now, after the keys; then quit."""
+        run.peak_mb = peak_rss_mb(session.cpu.pid)
+        quit_app(self.terminal)
         return run
 
     def bare(self, wanted: set[str], samples: int) -> Run:
@@ -419,8 +566,18 @@ class Bench:
         }
         for figure, measure in figures.items():
             if figure in wanted:
+                started = time.perf_counter()
                 run.samples[figure] = measure()
+                run.seconds[figure] = time.perf_counter() - started
         return self.finish(session, run)
+
+
+def quit_app(terminal: Terminal) -> None:
+    terminal.send("q")
+    deadline = time.perf_counter() + 10
+    while terminal.running() and time.perf_counter() < deadline:
+        time.sleep(0.05)
+    terminal.stop()
 
 
 def launched_once(terminal: Terminal, db: Path, copy: Path) -> None:
@@ -428,31 +585,35 @@ def launched_once(terminal: Terminal, db: Path, copy: Path) -> None:
     shutil.copyfile(db, copy)
     terminal.start(app_command(copy))
     try:
-        terminal.wait_for(first_rows)
+        terminal.wait_for(first_rows, timeout=2 * terminal.timeout)
         with contextlib.suppress(TimeoutError):  # no toast: nothing new to tell, already swept
             terminal.wait_for(lambda screen: "New notification" in screen, timeout=20)
-        terminal.send("q")
-        deadline = time.perf_counter() + 10
-        while terminal.running() and time.perf_counter() < deadline:
-            time.sleep(0.05)
     finally:
-        terminal.stop()
+        quit_app(terminal)  # (it checkpoints the WAL into the copy)
 
 
-def run_medians(runs: list[Run], figure: str, echo: bool = False) -> tuple[float | None, str]:
-    """The median over runs of each run's median, and a note of the runs and errors."""
+def summary(runs: list[Run], figure: str, echo: bool = False) -> tuple[float | None, str]:
+    """The median of the runs' medians, and a note: each run's median, key waits, errors."""
     medians: list[float] = []
     errors: list[str] = []
+    delays: list[float] = []
+    late = 0
     for run in runs:
         samples = run.samples.get(figure)
         if samples is None:
             continue
-        values = samples.echoed() if echo else samples.settled()
-        errors += samples.errors()
-        value = median(values)
+        errors += samples.errors(echo)
+        delays += samples.delays()
+        late += samples.late()
+        value = median(samples.values(echo))
         if value is not None:
             medians.append(value)
     note = "runs " + " ".join(f"{value:.0f}" for value in medians)
+    wait = median(delays)
+    if wait is not None and not echo:
+        note += f"; key wait {wait:.0f}"
+    if late and not echo:
+        note += f"; {late} settled early"
     if errors:
         note += f"; {len(errors)} errors: {errors[0]}"
     return median(medians), note
@@ -463,23 +624,34 @@ def key_figures(
 ) -> list[Figure]:
     """Key → frame figures and peak memory: bare app and cosell-tui in turn, `runs` each."""
     db, _ = demo_db(deals)
-    name = deal_name(db)
     with tempfile.TemporaryDirectory(prefix="cosell-bench-") as scratch:
         home = Path(scratch)
-        terminal = Terminal(size, app_env(home))
+        terminal = Terminal(size, app_env(home), patience(deals))
         base, copy = home / "launched.db", home / "bench.db"
         launched_once(terminal, db, base)
+        name = deal_name(base)  # (not from the cache: even reading leaves -shm and -wal files)
         bench = Bench(terminal, home, show)
         bare_runs: list[Run] = []
         app_runs: list[Run] = []
-        for number in range(1, runs + 1):
-            bare_runs.append(bench.bare(wanted, samples))
-            shutil.copyfile(base, copy)
-            app_runs.append(bench.app(copy, wanted, samples, name))
-            print(f"keys: run {number}/{runs} done", file=sys.stderr, flush=True)
+        try:
+            for number in range(1, runs + 1):
+                started = time.perf_counter()
+                bare_runs.append(bench.bare(wanted, samples))
+                bare_seconds = time.perf_counter() - started
+                shutil.copyfile(base, copy)
+                app_runs.append(bench.app(copy, wanted, samples, name))
+                took = ", ".join(f"{f} {sec:.0f}" for f, sec in app_runs[-1].seconds.items())
+                print(
+                    f"keys: run {number}/{runs} took {time.perf_counter() - started:.0f} s "
+                    f"(bare app {bare_seconds:.0f}; cosell-tui: {took})",
+                    file=sys.stderr,
+                    flush=True,
+                )
+        finally:
+            terminal.stop()  # an app left running by a failure
 
-    cursor_base, cursor_note = run_medians(bare_runs, "cursor")
-    page_base, page_note = run_medians(bare_runs, "page")
+    cursor_base, cursor_note = summary(bare_runs, "cursor")
+    page_base, page_note = summary(bare_runs, "page")
     figures: list[Figure] = []
     if "cursor" in wanted:
         figures.append(
@@ -498,20 +670,19 @@ def key_figures(
     ]
     for figure, title, baseline, target, echo in rows:
         if figure in wanted:
-            value, note = run_medians(app_runs, figure, echo)
+            value, note = summary(app_runs, figure, echo)
             kind = "ratio" if target is not None else "info"
             figures.append(Figure(title, value, "ms", kind, baseline, target, note=note))
     bare_mb = median([run.peak_mb for run in bare_runs if run.peak_mb is not None])
     app_mb = median([run.peak_mb for run in app_runs if run.peak_mb is not None])
-    late = sum(run.late_changes for run in bare_runs + app_runs)
-    memory_note = f"after {', '.join(sorted(wanted))}" + (f"; {late} late changes" if late else "")
+    memory_note = "after " + ", ".join(f for f in FIGURES if f in wanted)
     figures += [
         Figure("bare app: peak RSS (VmHWM)", bare_mb, "MB"),
         Figure(
             "peak memory (VmHWM)", app_mb, "MB", "plus", bare_mb, MEMORY_TARGET_MB, note=memory_note
         ),
     ]
-    return figures
+    return figures if deals == TARGET_DEALS else without_targets(figures)
 
 
 def main() -> None:
@@ -521,7 +692,7 @@ def main() -> None:
     parser.add_argument("--size", default="80x24", help="terminal WIDTHxHEIGHT")
     parser.add_argument("--deals", type=int, default=100_000, help="demo size (or 1000000)")
     parser.add_argument("--only", default=",".join(FIGURES), help=f"some of {','.join(FIGURES)}")
-    parser.add_argument("--show", type=int, default=0, help="print the first N samples per figure")
+    parser.add_argument("--show", type=int, default=0, help="print every sample's frames")
     args = parser.parse_args()
     if shutil.which("tmux") is None:
         sys.exit("bench needs tmux (make tmux installs it)")
