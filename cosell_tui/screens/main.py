@@ -174,6 +174,7 @@ class MainScreen(ReportsWorkerErrors, Screen[None]):
         user = self.cosell.user
         who = f"{user.full_name} · {self.cosell.organization.name}"
         self.query_one("#who", Static).update(literal(who))
+        self._show_unread(self.cosell.unread)
         self.refresh_bindings()  # `n` and its twin depend on the role
 
     def _settled(self) -> None:
@@ -440,4 +441,5 @@ class MainScreen(ReportsWorkerErrors, Screen[None]):
         self.query_one("#values", Static).update(" · ".join(parts) + more)
 
     def _show_unread(self, unread: int) -> None:
-        self.query_one("#unread", Static).update(f"✉ {unread}")
+        shown = f"✉ {unread}" if self.cosell.signed_in else ""  # not "0" while it opens
+        self.query_one("#unread", Static).update(shown)
