@@ -136,6 +136,10 @@ class CoSellApp(App[None]):
         self._unread_known = False  # the first count after signing in is no news: no toast
         self._unread_failing = False
         self._polling = False  # sweep and unread count started
+        if "TEXTUAL_ANIMATIONS" not in os.environ:
+            # no sliding tab underline or fading toasts: a key's answer is its first frame,
+            # and over SSH every frame of an animation costs (issue 6)
+            self.animation_level = "none"
         if os.environ.get("COSELL_FRAME_LOG"):  # benchmarks only (issue 6); off: nothing runs
             from cosell_tui.frames import install_if_asked  # noqa: PLC0415
 
