@@ -287,6 +287,7 @@ class CoSellApp(App[None]):
         else:
             self.push_screen(MainScreen())
         self.refresh_unread()
+        self.settle()  # (a switch before the first rows showed would leave nothing polling)
 
     def _first_run_done(self, user: User | None) -> None:
         if user is None:

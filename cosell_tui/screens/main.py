@@ -179,8 +179,10 @@ class MainScreen(ReportsWorkerErrors, Screen[None]):
 
     def _settled(self) -> None:
         """The first rows are on screen (or were at hand): now the work that can wait."""
-        if self.cosell.user.role in rights.CREATOR_ROLES:
-            self._open_wizard(starting_new=False)  # offer an unfinished deal (R-Q-2)
+        # offer an unfinished deal (R-Q-2), unless `n` (pressed while the database opened) is
+        # already opening the wizard: it offers the draft itself, and this would cancel it
+        if self.cosell.user.role in rights.CREATOR_ROLES and not self._opening_wizard:
+            self._open_wizard(starting_new=False)
 
     def reload_all(self) -> None:
         for deal_list in self.query(DealList):
@@ -382,6 +384,9 @@ class MainScreen(ReportsWorkerErrors, Screen[None]):
         if draft is None:
             self.app.push_screen(WizardScreen(context), self._wizard_done)
             return
+        field = self.query_one("#filter", Input)
+        if not starting_new and (self.app.screen is not self or field.has_focus or field.value):
+            return  # the user got busy while it was read: no dialog taking their keys; `n` asks
 
         def answered(answer: str | None) -> None:
             if answer == "resume":
@@ -407,14 +412,21 @@ class MainScreen(ReportsWorkerErrors, Screen[None]):
 
     # --- status bar ----------------------------------------------------------------------
 
-    @on(DealList.Counted)
-    def _counted(self, event: DealList.Counted) -> None:
+    @on(DealList.CountFailed)
+    def _count_failed(self) -> None:
+        self._first_rows_done()  # (the app has said why) the rest must not wait for ever
+
+    def _first_rows_done(self) -> None:
         if self._unconnected is not None:  # the first rows after the database opened
             waiting, self._unconnected = self._unconnected, None
             for deal_list in waiting:
                 deal_list.connect(self.cosell.source)
             self._settled()
             self.cosell.settle()
+
+    @on(DealList.Counted)
+    def _counted(self, event: DealList.Counted) -> None:
+        self._first_rows_done()
         if event.deal_list.deal_query.tab is self.tab:
             self.refresh_totals()
 

@@ -20,6 +20,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.worker import Worker, WorkerState
 
 from cosell_tui.domain.enums import DealType, Direction, Status
 from cosell_tui.domain.lifecycle import STAGE_PERCENT
@@ -144,6 +145,9 @@ class DealList(ReportsWorkerErrors, ScrollView, can_focus=True):
             self.deal_list = deal_list
             self.row = row
 
+    class CountFailed(Message):
+        """Counting failed (the app reports why); the list stays as it was."""
+
     class Counted(Message):
         """The list knows how many rows it has."""
 
@@ -194,6 +198,11 @@ class DealList(ReportsWorkerErrors, ScrollView, can_focus=True):
         self._pages.clear()
         self._pending.clear()
         self._count(self._generation, self.deal_query, kept)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        # (Textual also runs ReportsWorkerErrors' handler: the app reports the error)
+        if event.worker.group == "deal-list-count" and event.state is WorkerState.ERROR:
+            self.post_message(self.CountFailed())
 
     @work(thread=True, group="deal-list-count", exclusive=True, exit_on_error=False)
     def _count(self, generation: int, query: DealQuery, keep: str | None) -> None:
