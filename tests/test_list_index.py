@@ -33,7 +33,7 @@ from cosell_tui.store.database import Database, FixedClock, open_database
 from tests.conftest import TODAY
 
 SETTINGS = settings(
-    max_examples=25,
+    max_examples=12,  # each example builds a database: the suite has 10 minutes
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
