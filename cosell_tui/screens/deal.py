@@ -29,6 +29,7 @@ from cosell_tui.widgets.footer import KeysFooter
 from cosell_tui.widgets.lifecycle import LifecycleWidget
 from cosell_tui.widgets.reporting import ReportsWorkerErrors
 from cosell_tui.widgets.text import day, literal, money
+from cosell_tui.widgets.watching import forget
 
 if TYPE_CHECKING:
     from cosell_tui.app import CoSellApp
@@ -298,6 +299,9 @@ class DealScreen(ReportsWorkerErrors, Screen[None]):
         self.query_one("#deal-body").focus()
         self.watch(self.app, "unread", self._show_unread)
         self.reload()
+
+    def on_unmount(self) -> None:
+        forget(self.app, self)  # or the app's `unread` keeps every closed deal screen alive
 
     def _show_unread(self, unread: int) -> None:
         self.query_one("#deal-unread", Static).update(f"✉ {unread}")

@@ -23,6 +23,7 @@ from textual.widgets.option_list import Option
 
 from cosell_tui.widgets.reporting import ReportsWorkerErrors
 from cosell_tui.widgets.text import day, literal
+from cosell_tui.widgets.watching import forget
 
 if TYPE_CHECKING:
     from textual.css.styles import RulesMap
@@ -171,6 +172,9 @@ class NotificationsScreen(ReportsWorkerErrors, ModalScreen[None]):
         # the same count as the status bar, other processes' changes included
         self.watch(self.app, "unread", self._show_unread)
         self.reload()
+
+    def on_unmount(self) -> None:
+        forget(self.app, self)  # or the app's `unread` keeps every closed screen alive
 
     def _show_unread(self, unread: int) -> None:
         title = f"Notifications · {unread} unread" if unread else "Notifications · none unread"

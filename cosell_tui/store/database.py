@@ -121,6 +121,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous = NORMAL")
     cursor.execute("PRAGMA journal_mode = WAL")
+    # 512 KiB of page cache per pooled connection, not 2 MiB: the lists read from covering
+    # indexes and the OS caches the file; 6.5 MB less memory, the same query times (issue 6).
+    cursor.execute("PRAGMA cache_size = -512")
     # SQLite's lower() folds ASCII only; search folds like Python so "élan" finds "Élan".
     dbapi_connection.create_function("casefold", 1, _casefold, deterministic=True)
     cursor.close()

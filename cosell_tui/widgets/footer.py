@@ -16,6 +16,8 @@ from textual.widget import Widget
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
+from cosell_tui.widgets.watching import prune
+
 HELP_ACTIONS = frozenset({"help", "app.help"})
 # Left out first when the footer is too narrow, in this order.
 LESS_USED = (
@@ -66,6 +68,7 @@ class KeysFooter(Footer):
         self._rebuilding = False
         if self.is_attached and self._shown() != self._composed:
             await self.recompose()
+            prune(self)  # the old keys' `compact` bindings
 
     def compose(self) -> ComposeResult:
         if self._bindings_ready:
@@ -89,4 +92,8 @@ class KeysFooter(Footer):
 
     def on_resize(self, event: events.Resize) -> None:
         if self._bindings_ready and event.size.width != self._fitted_to:
-            self.call_after_refresh(self.recompose)
+            self.call_after_refresh(self._refit)
+
+    async def _refit(self) -> None:
+        await self.recompose()
+        prune(self)
