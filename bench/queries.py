@@ -26,13 +26,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from cosell_tui.clock import FixedClock
 from cosell_tui.domain.listing import DealQuery, SortKey, Tab
 from cosell_tui.domain.models import User
 from cosell_tui.store import lists, queries, search
 from cosell_tui.store.database import (
     SCHEMA_HEAD,
     Database,
-    FixedClock,
     current_revision,
     make_engine,
     open_database,

@@ -19,8 +19,10 @@ from typing import TYPE_CHECKING, NoReturn
 from cosell_tui import __version__
 
 if TYPE_CHECKING:
+    from cosell_tui.clock import Clock
     from cosell_tui.domain.models import User
-    from cosell_tui.store.database import Clock, Database
+    from cosell_tui.store.database import Database
+    from cosell_tui.store.early import EarlySource
 
 APP = "cosell-tui"
 
@@ -130,7 +132,7 @@ def parse_today(value: str | None) -> date | None:
 
 
 def _clock(args: argparse.Namespace) -> Clock:
-    from cosell_tui.store.database import FixedClock, SystemClock  # noqa: PLC0415
+    from cosell_tui.clock import FixedClock, SystemClock  # noqa: PLC0415
 
     today = parse_today(_option(args, "today", "COSELL_TODAY"))
     return FixedClock.on(today) if today else SystemClock()
@@ -210,10 +212,17 @@ def _run_app(args: argparse.Namespace, target: str, email: str | None) -> int:
     from cosell_tui.app import CoSellApp, Opened  # noqa: PLC0415
     from cosell_tui.config import config_path, load_config  # noqa: PLC0415
 
+    clock = _clock(args)
+
+    def peeker() -> EarlySource | None:
+        from cosell_tui.store.early import peek  # noqa: PLC0415
+
+        return peek(target, email, clock)
+
     def opener() -> Opened:
         from cosell_tui.store import queries  # noqa: PLC0415
 
-        db = _open(target, _clock(args))
+        db = _open(target, clock)
         try:
             # an empty database opens the first-run form (R-UI-8) unless a user was named
             user = _signed_in(db, email) if email or _has_users(db) else None
@@ -228,7 +237,7 @@ def _run_app(args: argparse.Namespace, target: str, email: str | None) -> int:
 
     path = config_path()
     config, problem = load_config(path)
-    app = CoSellApp(None, None, None, config, problem, path, opener=opener)
+    app = CoSellApp(None, None, None, config, problem, path, opener=opener, peeker=peeker)
     try:
         app.run()
     finally:
@@ -247,8 +256,9 @@ def _has_users(db: Database) -> bool:
 
 
 def _build_demo(target: str, *, seed: int, today: date, deals: int | None, force: bool) -> str:
+    from cosell_tui.clock import FixedClock  # noqa: PLC0415
     from cosell_tui.demo import MAX_GENERATED, build_demo  # noqa: PLC0415
-    from cosell_tui.store.database import FixedClock, sqlite_path, to_url  # noqa: PLC0415
+    from cosell_tui.store.database import sqlite_path, to_url  # noqa: PLC0415
 
     if deals is not None and not 0 <= deals <= MAX_GENERATED:
         raise UserError(f"--deals must be between 0 and {MAX_GENERATED:,}.")

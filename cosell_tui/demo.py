@@ -19,6 +19,7 @@ from typing import Any, cast
 from sqlalchemy import Table
 
 from cosell_tui import services
+from cosell_tui.clock import FixedClock
 from cosell_tui.domain.enums import (
     DealType,
     DeclineReason,
@@ -46,7 +47,7 @@ from cosell_tui.domain.models import (
 )
 from cosell_tui.domain.registration import ReviewAction
 from cosell_tui.store import queries, search
-from cosell_tui.store.database import Database, FixedClock
+from cosell_tui.store.database import Database
 from cosell_tui.store.schema import (
     ActivityRow,
     CompanyRow,

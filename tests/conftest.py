@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from cosell_tui.clock import FixedClock
 from cosell_tui.demo import build_demo
 from cosell_tui.domain.models import User
 from cosell_tui.store import queries
-from cosell_tui.store.database import Database, FixedClock, open_database
+from cosell_tui.store.database import Database, open_database
 
 TODAY = date(2026, 11, 27)
 SEED = 1

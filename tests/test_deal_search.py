@@ -13,10 +13,11 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import OperationalError
 
 from cosell_tui import services
+from cosell_tui.clock import FixedClock
 from cosell_tui.demo import build_demo, generate_deals
 from cosell_tui.domain.models import EditForm, User
 from cosell_tui.store import database, guards, queries, search
-from cosell_tui.store.database import Database, FixedClock, open_database, upgrade
+from cosell_tui.store.database import Database, open_database, upgrade
 from cosell_tui.store.schema import ReferralRow
 from tests.conftest import TODAY
 

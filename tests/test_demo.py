@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 
 from cosell_tui import services
+from cosell_tui.clock import FixedClock
 from cosell_tui.demo import build_demo
 from cosell_tui.domain.enums import DealType, RegistrationStatus, Role, SolutionKind, Status
-from cosell_tui.store.database import Database, FixedClock, open_database
+from cosell_tui.store.database import Database, open_database
 from tests.conftest import TODAY
 
 

@@ -25,11 +25,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
 
+from cosell_tui.clock import FixedClock
 from cosell_tui.domain.enums import DealType, Role, Stage, Status
 from cosell_tui.domain.listing import DealQuery, Show, SortKey, Tab
 from cosell_tui.domain.models import User
 from cosell_tui.store import database, lists, queries, search
-from cosell_tui.store.database import Database, FixedClock, open_database
+from cosell_tui.store.database import Database, open_database
 from tests.conftest import TODAY
 
 SETTINGS = settings(

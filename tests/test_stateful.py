@@ -32,6 +32,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_stat
 from sqlalchemy import select
 
 from cosell_tui import services
+from cosell_tui.clock import FixedClock
 from cosell_tui.domain import parties, rights
 from cosell_tui.domain.enums import (
     TERMINAL_STATUSES,
@@ -58,7 +59,7 @@ from cosell_tui.domain.models import (
 )
 from cosell_tui.domain.registration import ReviewAction
 from cosell_tui.store import queries
-from cosell_tui.store.database import FixedClock, open_database
+from cosell_tui.store.database import open_database
 from cosell_tui.store.schema import ReferralRow
 
 TODAY = date(2026, 11, 27)

@@ -20,11 +20,12 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from cosell_tui import services
+from cosell_tui.clock import FixedClock
 from cosell_tui.domain import rights
 from cosell_tui.domain.errors import Conflict
 from cosell_tui.domain.models import EditForm, Referral, User
 from cosell_tui.store import guards, queries
-from cosell_tui.store.database import Database, FixedClock, open_database
+from cosell_tui.store.database import Database, open_database
 from cosell_tui.store.schema import Base, ReferralRow
 
 TERMINAL = ("won", "lost", "declined", "expired")

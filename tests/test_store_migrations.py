@@ -14,10 +14,10 @@ from alembic import command
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
+from cosell_tui.clock import FixedClock
 from cosell_tui.store import database, guards, queries
 from cosell_tui.store.database import (
     SCHEMA_HEAD,
-    FixedClock,
     StoreError,
     current_revision,
     known_revisions,

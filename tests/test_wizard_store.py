@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import func, inspect, select, text
 
 from cosell_tui import services
+from cosell_tui.clock import FixedClock
 from cosell_tui.domain.enums import HelpType, LostReason, Status
 from cosell_tui.domain.errors import InvalidInput, NotAllowed
 from cosell_tui.domain.models import (
@@ -34,7 +35,6 @@ from cosell_tui.store import directory, queries
 from cosell_tui.store.database import (
     SCHEMA_HEAD,
     Database,
-    FixedClock,
     current_revision,
     make_engine,
     open_database,

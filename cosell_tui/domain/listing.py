@@ -7,8 +7,12 @@ Light on purpose: the main screen imports it before its first frame (issue 6), w
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import date, datetime
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
+
+from cosell_tui.domain.enums import DealType, Direction, Stage, Status
 
 
 class Tab(StrEnum):
@@ -53,3 +57,42 @@ class DealQuery:
 
     def with_(self, **changes: Any) -> DealQuery:
         return replace(self, **changes)
+
+
+DEFAULT_SORT = {
+    Tab.INBOUND: SortKey.URGENCY,
+    Tab.OUTBOUND: SortKey.CLOSE_DATE,
+    Tab.FAVORITES: SortKey.NAME,
+}
+
+
+def first_query(tab: Tab) -> DealQuery:
+    """What a tab's list shows when the app opens: active deals, the tab's sort, no filter."""
+    return DealQuery(tab=tab, sort=DEFAULT_SORT[tab])
+
+
+@dataclass(frozen=True)
+class ListRow:
+    """One line of a deal list as the early read gives it (`cosell_tui.store.early`): what
+    `models.DealRow` holds, without pydantic (the same attributes, the same values)."""
+
+    id: str
+    name: str
+    customer: str
+    deal_type: DealType
+    status: Status
+    stage: Stage
+    value: Decimal
+    currency: str
+    close_date: date
+    direction: Direction
+    response_deadline: datetime | None
+    favorite: bool
+
+    @property
+    def terminal(self) -> bool:
+        return self.status.terminal
+
+    def overdue(self, today: date) -> bool:
+        """R-UI-1: an active deal whose close date has passed."""
+        return not self.terminal and self.close_date < today

@@ -15,7 +15,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from cosell_tui.domain import rights
 from cosell_tui.domain.enums import Status
 from cosell_tui.domain.errors import DomainError
-from cosell_tui.domain.listing import DealQuery, Show, SortKey, Tab
+from cosell_tui.domain.listing import DealQuery, Show, SortKey, Tab, first_query
 from cosell_tui.screens.sort import SortDialog
 from cosell_tui.widgets.deal_list import DealList
 from cosell_tui.widgets.footer import KeysFooter
@@ -31,11 +31,6 @@ if TYPE_CHECKING:
     from cosell_tui.screens.wizard.base import WizardContext
 
 TAB_TITLES = {Tab.INBOUND: "1 Inbound", Tab.OUTBOUND: "2 Outbound", Tab.FAVORITES: "3 Favorites"}
-DEFAULT_SORT = {
-    Tab.INBOUND: SortKey.URGENCY,
-    Tab.OUTBOUND: SortKey.CLOSE_DATE,
-    Tab.FAVORITES: SortKey.NAME,
-}
 
 
 class FilterInput(Input):
@@ -129,9 +124,10 @@ class MainScreen(ReportsWorkerErrors, Screen[None]):
 
     def __init__(self) -> None:
         super().__init__()
-        self.queries = {tab: DealQuery(tab=tab, sort=DEFAULT_SORT[tab]) for tab in Tab}
+        self.queries = {tab: first_query(tab) for tab in Tab}
         self._opening_wizard = False
         self._unconnected: list[DealList] | None = None  # lists waiting for the first rows
+        self._open_when_signed_in: str | None = None
 
     @property
     def cosell(self) -> CoSellApp:
@@ -165,6 +161,9 @@ class MainScreen(ReportsWorkerErrors, Screen[None]):
         self._unconnected = [d for d in self.query(DealList) if d is not self.current_list]
         self.current_list.connect(self.cosell.source)
         self._show_who()
+        if self._open_when_signed_in is not None:  # enter pressed on an early row
+            self._push_deal(self._open_when_signed_in)
+            self._open_when_signed_in = None
 
     def _signed_in(self) -> None:
         self._show_who()
@@ -292,6 +291,8 @@ class MainScreen(ReportsWorkerErrors, Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if self._opening_wizard:
             return False  # keys typed while the wizard opens must not act on the list
+        if action in ("favorite", "answer") and not self.cosell.signed_in:
+            return False  # the early rows (store/early.py) show before the store can write
         if action in ("new_deal", "cannot_create"):  # R-ACL-2: `n` only for who may create
             if not self.cosell.signed_in:
                 return False  # not known until the database is open
@@ -331,7 +332,9 @@ class MainScreen(ReportsWorkerErrors, Screen[None]):
 
     @on(DealList.Opened)
     def _open(self, event: DealList.Opened) -> None:
-        if not self._opening_wizard:
+        if not self.cosell.signed_in:  # an early row (store/early.py): opened once signed in
+            self._open_when_signed_in = event.row.id
+        elif not self._opening_wizard:
             self._push_deal(event.row.id)
 
     # --- new deals: the wizard and its draft (R-UI-4, R-Q-2) -----------------------------------

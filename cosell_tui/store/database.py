@@ -8,14 +8,15 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+
+from cosell_tui.clock import Clock, SystemClock
 
 # The newest schema this code knows; tests check it matches the migrations' head, so opening an
 # up-to-date database never has to import Alembic.
@@ -25,32 +26,6 @@ BUSY_TIMEOUT_MS = 5000
 
 class StoreError(Exception):
     """The database cannot be used; `str(error)` is one sentence for the user."""
-
-
-class Clock(Protocol):
-    def now(self) -> datetime: ...
-
-
-class SystemClock:
-    def now(self) -> datetime:
-        return datetime.now(UTC)
-
-
-@dataclass
-class FixedClock:
-    """A settable clock: `--today` freezes it at 09:00 UTC (demos, snapshots, expiry)."""
-
-    at: datetime
-
-    @classmethod
-    def on(cls, day: date) -> FixedClock:
-        return cls(datetime.combine(day, time(9, 0), tzinfo=UTC))
-
-    def now(self) -> datetime:
-        return self.at
-
-    def advance(self, delta: timedelta) -> None:
-        self.at += delta
 
 
 def random_id() -> str:

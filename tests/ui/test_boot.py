@@ -13,11 +13,15 @@ from textual.widgets import Static
 
 from cosell_tui.app import CoSellApp, Opened
 from cosell_tui.cli import UserError
+from cosell_tui.clock import FixedClock
+from cosell_tui.domain.listing import Tab, first_query
 from cosell_tui.domain.models import User
+from cosell_tui.screens.deal import DealScreen
 from cosell_tui.screens.first_run import FirstRunScreen
 from cosell_tui.screens.main import MainScreen
-from cosell_tui.store import lists, queries
-from cosell_tui.store.database import Database
+from cosell_tui.source import DatabaseSource
+from cosell_tui.store import early, lists, queries
+from cosell_tui.store.database import Database, sqlite_path
 from cosell_tui.widgets.deal_list import DealList
 from tests.ui.test_main_screen import settle, visible_ids
 
@@ -90,3 +94,55 @@ async def test_an_empty_database_opens_the_first_run_form(db: Database) -> None:
         await settle(app, pilot)
         assert isinstance(app.screen, FirstRunScreen)
         assert not app.signed_in
+
+
+async def test_the_first_rows_show_early_and_keys_on_them_wait_for_the_store(
+    demo_db: Database, people: dict[str, User], clock: FixedClock
+) -> None:
+    """The early read (store/early.py) fills the list while the store still loads; what would
+    write (a favorite, an answer) is off until then, and `enter` opens the deal once it can."""
+    dana = people["Dana"]
+    release = threading.Event()
+    path = sqlite_path(demo_db.engine.url)
+    assert path is not None
+
+    def opener() -> Opened:
+        assert release.wait(10), "the test never let the database open"
+        with demo_db.reading() as session:
+            organization = queries.organization(session, dana.organization_id)
+        return Opened(demo_db, dana, organization)
+
+    app = CoSellApp(
+        None, None, None, opener=opener, peeker=lambda: early.peek(str(path), dana.email, clock)
+    )
+    inbound_query = first_query(Tab.INBOUND)
+    with demo_db.reading() as session:
+        total = lists.count(session, dana, inbound_query)
+        first = lists.page(session, dana, inbound_query, 0, 100)
+    async with app.run_test(size=(80, 24)) as pilot:
+        inbound = app.screen.query_one("#list-inbound", DealList)
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if inbound.total is not None:
+                break
+        assert not app.signed_in
+        assert inbound.total == total
+        assert [row.id for row in inbound._pages[0]] == [row.id for row in first]
+        assert first[0].name[:10] in _screen_text(app)
+        assert "Opening the database…" not in _screen_text(app)
+        assert app.screen.check_action("favorite", ()) is False
+        assert app.screen.check_action("answer", ("accept",)) is False
+        await pilot.press("down", "enter")  # the second deal, opened once the store is open
+        await pilot.pause(0.2)
+        assert isinstance(app.screen, MainScreen)
+        release.set()
+        for _ in range(200):
+            await pilot.pause(0.05)
+            if isinstance(app.screen, DealScreen):
+                break
+        assert isinstance(app.screen, DealScreen) and app.screen.referral_id == first[1].id
+        await settle(app, pilot)
+        app.pop_screen()
+        await settle(app, pilot)
+        assert isinstance(inbound.source, DatabaseSource)  # handed over
+        assert inbound.current is not None and inbound.current.id == first[1].id

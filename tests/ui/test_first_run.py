@@ -15,13 +15,14 @@ from textual.widgets import Input, Static
 
 from cosell_tui import demo, services
 from cosell_tui.app import CoSellApp, build_app
+from cosell_tui.clock import FixedClock
 from cosell_tui.domain.models import OrganizationSetupForm, User
 from cosell_tui.screens import first_run
 from cosell_tui.screens.dialog import Field
 from cosell_tui.screens.first_run import TAKEN, FirstRunScreen
 from cosell_tui.screens.main import MainScreen
 from cosell_tui.source import load_demo
-from cosell_tui.store.database import Database, FixedClock, open_database
+from cosell_tui.store.database import Database, open_database
 from tests.ui.test_main_screen import settle, sql
 from tests.ui.test_real_terminal import Terminal, app_command, new_socket
 
