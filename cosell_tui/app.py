@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePath
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
@@ -89,9 +89,12 @@ def _fewer_malloc_arenas() -> None:
         return  # not glibc (musl has no arenas)
 
 
+FIRST_STYLES = ("app.tcss", "notifications.tcss")  # the main screen's, and its toasts'
+
+
 class CoSellApp(App[None]):
     TITLE = "cosell-tui"
-    CSS_PATH: ClassVar[list[str | PurePath]] = sorted(STYLES.glob("*.tcss"))
+    CSS_PATH: ClassVar[list[str | PurePath]] = [STYLES / name for name in FIRST_STYLES]
     COMMANDS = App.COMMANDS | {_deal_commands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "quit", "Quit", show=False, id="app.quit", tooltip="Leave cosell-tui"),
@@ -160,6 +163,7 @@ class CoSellApp(App[None]):
         self._unread_known = False  # the first count after signing in is no news: no toast
         self._unread_failing = False
         self._polling = False  # sweep and unread count started
+        self._styles_loaded = False  # all of them, not only FIRST_STYLES
         if "TEXTUAL_ANIMATIONS" not in os.environ:
             # no sliding tab underline or fading toasts: a key's answer is its first frame,
             # and over SSH every frame of an animation costs (issue 6)
@@ -220,8 +224,26 @@ class CoSellApp(App[None]):
         """The first rows are on screen after opening: start what could wait (issue 6)."""
         if self._polling:
             return
+        self.call_after_refresh(self.load_styles)
         self._start_polling()
         self.run_worker(_warm_up, thread=True, group="warm-up", exit_on_error=False)
+
+    def load_styles(self) -> None:
+        """The other screens' styles: parsed after the first rows (or before another screen
+        shows), not before the first frame, which they made about 0.1 s later (issue 6)."""
+        if self._styles_loaded:
+            return
+        self._styles_loaded = True
+        for path in sorted(STYLES.glob("*.tcss")):
+            if path.name not in FIRST_STYLES:
+                self.stylesheet.read(path)
+        self.stylesheet.reparse()
+        self.stylesheet.update(self)
+
+    def _load_screen_css(self, screen: Screen[Any]) -> None:
+        if not isinstance(screen, MainScreen | TooSmallScreen):
+            self.load_styles()  # (Textual loads a screen's own styles here)
+        super()._load_screen_css(screen)
 
     def _start_polling(self) -> None:
         self._polling = True

@@ -98,6 +98,16 @@ class DatabaseSource:
 
         return services.mark_notifications_read(self.db, self.user, ids)
 
+    def list_summary(self, query: DealQuery) -> tuple[int, int, list[ValueTotal]]:
+        """A list's rows, the tab's rows without the filter, and its value totals, in one read
+        (the deal list's count worker; the status bar shows them with the rows, issue 6)."""
+        with self.db.reading() as session:
+            shown, totals = lists.summary(session, self.user, query)
+            unfiltered = shown
+            if query.search:
+                unfiltered = lists.count(session, self.user, query.with_(search=""))
+            return shown, unfiltered, totals
+
 
 @dataclass(frozen=True)
 class DealView:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar, cast
 
+from rich.cells import cell_len
 from textual import on, work
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Input, Static, TabbedContent, TabPane
+from textual.widgets import Input, Static, TabbedContent, TabPane, Tabs
+from textual.widgets._tabs import Underline  # (textual is pinned; the footer does the same)
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from cosell_tui.domain import rights
@@ -17,7 +19,7 @@ from cosell_tui.domain.enums import Status
 from cosell_tui.domain.errors import DomainError
 from cosell_tui.domain.listing import DealQuery, Show, SortKey, Tab, first_query
 from cosell_tui.screens.sort import SortDialog
-from cosell_tui.widgets.deal_list import DealList
+from cosell_tui.widgets.deal_list import DealList, Summary
 from cosell_tui.widgets.footer import KeysFooter
 from cosell_tui.widgets.reporting import ReportsWorkerErrors
 from cosell_tui.widgets.text import literal, money
@@ -60,11 +62,27 @@ class FilterInput(Input):
 class StatusBar(Horizontal):
     """User and organization, rows shown / total, value and weighted value, unread count."""
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._shown: dict[str, str] = {}
+
     def compose(self) -> ComposeResult:
         yield Static(id="who")
         yield Static(id="rows")
         yield Static(id="values")
         yield Static(id="unread")
+
+    def show(self, part: str, text: str) -> None:
+        """Show `text` in a part, repainting only that part: a layout of the whole screen
+        only when an auto-sized part changes width (`values` takes what is left: never).
+        Each layout meant another frame after a tab switch or a filter keystroke (issue 6)."""
+        before = self._shown.get(part)
+        if text == before:
+            return
+        self._shown[part] = text
+        resized = part != "values" and (before is None or cell_len(before) != cell_len(text))
+        shown = literal(text) if part == "who" else text  # (names shown exactly, R-Q-1)
+        self.query_one(f"#{part}", Static).update(shown, layout=resized)
 
 
 class MainScreen(ReportsWorkerErrors, Screen[None]):
@@ -143,7 +161,12 @@ class MainScreen(ReportsWorkerErrors, Screen[None]):
         with TabbedContent(initial=config.default_tab):
             for tab in Tab:
                 with TabPane(TAB_TITLES[tab], id=tab.value):
-                    yield DealList(source, self.queries[tab], id=f"list-{tab.value}")
+                    yield DealList(
+                        source,
+                        self.queries[tab],
+                        id=f"list-{tab.value}",
+                        on_counted=self._list_counted,
+                    )
         yield FilterInput(placeholder="Filter: deal or customer name", id="filter")
         yield StatusBar()
         yield KeysFooter()
@@ -172,7 +195,7 @@ class MainScreen(ReportsWorkerErrors, Screen[None]):
     def _show_who(self) -> None:
         user = self.cosell.user
         who = f"{user.full_name} · {self.cosell.organization.name}"
-        self.query_one("#who", Static).update(literal(who))
+        self.query_one(StatusBar).show("who", who)
         self._show_unread(self.cosell.unread)
         self.refresh_bindings()  # `n` and its twin depend on the role
 
@@ -200,13 +223,36 @@ class MainScreen(ReportsWorkerErrors, Screen[None]):
         return self.query_one(f"#list-{self.tab.value}", DealList)
 
     def action_tab(self, tab: str) -> None:
-        self.query_one(TabbedContent).active = tab
+        tabbed = self.query_one(TabbedContent)
+        if tabbed.active != tab:
+            tabbed.active = tab
+            self._tab_shown()  # now, not when TabActivated arrives: after a first frame
 
     @on(TabbedContent.TabActivated)
     def _tab_changed(self) -> None:
-        self.current_list.focus()
+        self._tab_shown()  # (a click on a tab; after `1`-`3` there is nothing left to do)
+
+    def _tab_shown(self) -> None:
+        """Everything a tab switch changes, at once, so one frame shows it all (issue 6): the
+        underline, the focus, the filter, the status bar (totals kept from the list's last
+        read) and the footer (whose a/d change their style in place)."""
+        self._underline_active_tab()
+        self.set_focus(self.current_list)
         self._show_filter()
         self.refresh_totals()
+        self.query_one(KeysFooter).sync()
+
+    def _underline_active_tab(self) -> None:
+        """Move the tab underline now: Textual's Tabs move it after the next frame, which
+        made another frame of every switch. (Tabs later sets the same place: nothing then.)"""
+        tabs = self.query_one(Tabs)
+        active = tabs.active_tab
+        if active is None or not active.size:
+            return
+        start, end = active.virtual_region.shrink(active.styles.gutter).column_span
+        underline = tabs.query_one(Underline)
+        underline.highlight_start = start
+        underline.highlight_end = end
 
     # --- filter (/), sort (o), view (v) ----------------------------------------------------
 
@@ -430,13 +476,28 @@ class MainScreen(ReportsWorkerErrors, Screen[None]):
     @on(DealList.Counted)
     def _counted(self, event: DealList.Counted) -> None:
         self._first_rows_done()
-        if event.deal_list.deal_query.tab is self.tab:
+
+    def _list_counted(self, deal_list: DealList) -> None:
+        """A list's new rows are in (called before they are drawn): the status bar and the
+        footer change in the same frame as the rows, not in frames of their own (issue 6)."""
+        active = self.query_one(TabbedContent).active  # ("" until the tabs are mounted)
+        if deal_list.deal_query.tab.value == active:
             self.refresh_totals()
+            self.query_one(KeysFooter).sync()
 
     def refresh_totals(self) -> None:
+        """Show the tab's row counts and totals: those read with its rows (`list_summary`,
+        kept until the list reads again: a tab switch reads nothing), or read now."""
         if not self.cosell.signed_in:
             return  # the database is still opening
-        self._load_totals(self.queries[self.tab])
+        query = self.queries[self.tab]
+        summary = self.current_list.summary
+        if summary is None:
+            return  # its first rows are on their way, the totals with them
+        if summary.unfiltered is not None and summary.totals is not None:
+            self._show_summary(summary)
+        elif summary.query == query:  # (a source that does not total with its rows)
+            self._load_totals(query)
 
     @work(thread=True, group="totals", exclusive=True, exit_on_error=False)
     def _load_totals(self, query: DealQuery) -> None:
@@ -446,15 +507,19 @@ class MainScreen(ReportsWorkerErrors, Screen[None]):
     def _show_totals(self, query: DealQuery, unfiltered: int, totals: list[ValueTotal]) -> None:
         if query != self.queries[self.tab]:
             return  # another tab or filter is showing by now
-        shown = self.current_list.total
-        rows = f"{shown if shown is not None else '…'}/{unfiltered}"
-        self.query_one("#rows", Static).update(rows)
+        self._show_summary(Summary(query, self.current_list.total, unfiltered, totals))
+
+    def _show_summary(self, summary: Summary) -> None:
+        bar = self.query_one(StatusBar)
+        shown = summary.shown if summary.shown is not None else "…"
+        bar.show("rows", f"{shown}/{summary.unfiltered}")
+        totals = summary.totals or []
         parts = [
             f"{money(t.total, t.currency)} ~{money(t.weighted, '').strip()}" for t in totals[:3]
         ]
         more = f" +{len(totals) - 3}" if len(totals) > 3 else ""
-        self.query_one("#values", Static).update(" · ".join(parts) + more)
+        bar.show("values", " · ".join(parts) + more)
 
     def _show_unread(self, unread: int) -> None:
         shown = f"✉ {unread}" if self.cosell.signed_in else ""  # not "0" while it opens
-        self.query_one("#unread", Static).update(shown)
+        self.query_one(StatusBar).show("unread", shown)

@@ -8,8 +8,9 @@ pages it has seen in a small cache and draws each visible line itself (Textual's
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar, Protocol
+from typing import TYPE_CHECKING, ClassVar, NamedTuple, Protocol
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
@@ -32,8 +33,9 @@ if TYPE_CHECKING:
     from datetime import date, datetime
 
     from rich.style import Style
+    from textual.geometry import Region
 
-    from cosell_tui.domain.models import DealRow
+    from cosell_tui.domain.models import DealRow, ValueTotal
 
 PAGE = 100
 CACHED_PAGES = 40
@@ -51,6 +53,32 @@ class DealSource(Protocol):
     def today(self) -> date: ...
 
     def now(self) -> datetime: ...
+
+
+ListSummarySource = Callable[["DealQuery"], tuple[int, int, "list[ValueTotal]"]]
+"""A source's optional `list_summary(query)`: the list's rows, the tab's rows without the
+filter, and the value totals, read together (the status bar; one worker per reload)."""
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What the status bar shows of a list, read with its first page (None: not known)."""
+
+    query: DealQuery
+    shown: int | None
+    unfiltered: int | None = None
+    totals: list[ValueTotal] | None = None
+
+
+class _Paint(NamedTuple):
+    """What every line of one paint shares (read once a paint, not once a line: issue 6)."""
+
+    width: int
+    widths: list[int]
+    base: Style
+    top: int
+    today: date | None
+    now: datetime | None
 
 
 @dataclass(frozen=True)
@@ -157,9 +185,16 @@ class DealList(ReportsWorkerErrors, ScrollView, can_focus=True):
             self.total = total
 
     def __init__(
-        self, source: DealSource | None, query: DealQuery, *, id: str | None = None
+        self,
+        source: DealSource | None,
+        query: DealQuery,
+        *,
+        id: str | None = None,
+        on_counted: Callable[[DealList], None] | None = None,
     ) -> None:
-        """`source` None: the database is still opening; `connect` brings the rows."""
+        """`source` None: the database is still opening; `connect` brings the rows.
+        `on_counted` is called as soon as a reload's first rows are in (before `Counted`
+        bubbles up): the status bar shows with the rows, in the same frame."""
         super().__init__(id=id)
         self._source = source
         self.deal_query = query
@@ -168,6 +203,10 @@ class DealList(ReportsWorkerErrors, ScrollView, can_focus=True):
         self._pending: set[int] = set()
         self._generation = 0
         self._keep: str | None = None
+        self._on_counted = on_counted
+        self.summary: Summary | None = None
+        self._texts: dict[str, tuple[DealRow, str, str, str]] = {}  # name, customer, value
+        self._paint: _Paint | None = None
 
     # --- data ---------------------------------------------------------------------------
 
@@ -197,6 +236,7 @@ class DealList(ReportsWorkerErrors, ScrollView, can_focus=True):
         self._generation += 1
         self._pages.clear()
         self._pending.clear()
+        self._texts.clear()
         self._count(self._generation, self.deal_query, kept)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -206,18 +246,42 @@ class DealList(ReportsWorkerErrors, ScrollView, can_focus=True):
 
     @work(thread=True, group="deal-list-count", exclusive=True, exit_on_error=False)
     def _count(self, generation: int, query: DealQuery, keep: str | None) -> None:
-        total = self.source.count(query)
-        where = self.source.position(query, keep) if keep is not None and total else None
-        number = (where or 0) // PAGE
-        rows = self.source.page(query, number * PAGE, PAGE) if total else []
-        self.app.call_from_thread(self._counted, generation, total, number, rows, where or 0)
+        """The count (with the status bar's totals, when the source has them) and the page to
+        show, in one worker: one frame shows the new list and its status bar (issue 6)."""
+        source = self.source
+        summarize: ListSummarySource | None = getattr(source, "list_summary", None)
+        if summarize is not None:
+            total, unfiltered, totals = summarize(query)
+            summary = Summary(query, total, unfiltered, totals)
+        else:
+            total = source.count(query)
+            summary = Summary(query, total)
+        pages: dict[int, list[DealRow]] = {}
+        where: int | None = None
+        if total:
+            pages[0] = source.page(query, 0, PAGE)
+            if keep is not None:
+                # most often the kept deal is on the first page: no position query then
+                where = next((i for i, row in enumerate(pages[0]) if row.id == keep), None)
+                if where is None and total > len(pages[0]):
+                    where = source.position(query, keep)
+                    if where is not None and where // PAGE not in pages:
+                        number = where // PAGE
+                        pages[number] = source.page(query, number * PAGE, PAGE)
+        self.app.call_from_thread(self._counted, generation, total, pages, where or 0, summary)
 
     def _counted(
-        self, generation: int, total: int, number: int, rows: list[DealRow], cursor: int
+        self,
+        generation: int,
+        total: int,
+        pages: dict[int, list[DealRow]],
+        cursor: int,
+        summary: Summary,
     ) -> None:
         if generation != self._generation:
             return
-        self._pages[number] = rows
+        self._pages.update(pages)
+        self.summary = summary
         self.total = total
         self.virtual_size = Size(self.size.width, total + 1)
         self.cursor = min(cursor, max(total - 1, 0))
@@ -228,6 +292,8 @@ class DealList(ReportsWorkerErrors, ScrollView, can_focus=True):
             immediate=True,
         )
         self.refresh()
+        if self._on_counted is not None:
+            self._on_counted(self)
         self.post_message(self.Counted(self, total))
 
     def _row(self, index: int) -> DealRow | None:
@@ -262,7 +328,11 @@ class DealList(ReportsWorkerErrors, ScrollView, can_focus=True):
         self._pages[number] = rows
         while len(self._pages) > CACHED_PAGES:
             self._pages.popitem(last=False)
-        self.refresh()
+        if len(self._texts) > CACHED_PAGES * PAGE:
+            self._texts.clear()
+        top = round(self.scroll_offset.y)
+        if number * PAGE < top + self._visible_rows() and top < (number + 1) * PAGE:
+            self.refresh()  # (a page read ahead, out of sight, repaints nothing)
         if self.cursor // PAGE == number:
             self.post_message(self.Highlighted(self, self.current))
 
@@ -359,21 +429,36 @@ class DealList(ReportsWorkerErrors, ScrollView, can_focus=True):
                 )
         return widths
 
-    def _cells(self, row: DealRow) -> list[str]:
-        today = self.source.today()
+    def _texts_of(self, row: DealRow) -> tuple[DealRow, str, str, str]:
+        """Name, customer and value as shown, made once per row (not on every paint)."""
+        known = self._texts.get(row.id)
+        if known is None or known[0] is not row:  # (a changed heart is a new row object)
+            known = (
+                row,
+                literal(row.name).plain,  # control characters made visible
+                literal(row.customer).plain,
+                money(row.value, row.currency),
+            )
+            self._texts[row.id] = known
+        return known
+
+    def _cells(self, row: DealRow, paint: _Paint | None = None) -> list[str]:
+        today = paint.today if paint is not None and paint.today else self.source.today()
         overdue = row.overdue(today)
+        _, name, customer, value = self._texts_of(row)
         cells = [
             "♥" if row.favorite else " ",
-            literal(row.name).plain,  # control characters made visible
-            literal(row.customer).plain,
+            name,
+            customer,
             TYPE_SHORT[row.deal_type],
             row.status.label,
             f"{STAGE_PERCENT[row.stage]}%",
-            money(row.value, row.currency),
+            value,
             ("!" if overdue else " ") + day(row.close_date),
         ]
         if self.deal_query.tab is Tab.INBOUND:
-            left = days_left(row, self.source.now())
+            now = paint.now if paint is not None and paint.now else self.source.now()
+            left = days_left(row, now)
             cells.append("" if left is None else ("!" if left <= 3 else "") + f"{left}d")
         return cells
 
@@ -391,10 +476,28 @@ class DealList(ReportsWorkerErrors, ScrollView, can_focus=True):
             parts.append(pad + shown if column.align == "right" else shown + pad)
         return [Segment(" " + " ".join(parts), style)]
 
-    def render_line(self, y: int) -> Strip:
+    def _paint_state(self) -> _Paint:
         width = self.scrollable_content_region.width  # without the scrollbar
-        widths = self._widths(width)
-        base = self.rich_style
+        source = self._source
+        return _Paint(
+            width,
+            self._widths(width),
+            self.rich_style,
+            round(self.scroll_offset.y),
+            source.today() if source is not None else None,
+            source.now() if source is not None else None,
+        )
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._paint = self._paint_state()  # once for all the lines of this paint
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._paint = None
+
+    def render_line(self, y: int) -> Strip:
+        paint = self._paint or self._paint_state()
+        width, widths, base = paint.width, paint.widths, paint.base
         if y == 0:
             style = base + self.get_component_rich_style("deal-list--header")
             titles = []
@@ -404,7 +507,7 @@ class DealList(ReportsWorkerErrors, ScrollView, can_focus=True):
                     mark = "▼" if self.deal_query.descending else "▲"
                 titles.append(column.title + mark)
             return Strip(self._line(titles, widths, style)).adjust_cell_length(width, style)
-        index = round(self.scroll_offset.y) + y - 1
+        index = paint.top + y - 1
         if self.total is None or index >= self.total:
             if y == 1 and self.total is None and self._source is None:
                 style = base + self.get_component_rich_style("deal-list--loading")
@@ -422,15 +525,23 @@ class DealList(ReportsWorkerErrors, ScrollView, can_focus=True):
             return Strip([Segment(" …", style)]).adjust_cell_length(width, style)
         if row.terminal:
             style += self.get_component_rich_style("deal-list--closed")
-        if row.overdue(self.source.today()):
+        if row.overdue(paint.today or self.source.today()):
             style += self.get_component_rich_style("deal-list--overdue")
-        left = days_left(row, self.source.now()) if row.direction is Direction.INBOUND else None
+        left = None
+        if row.direction is Direction.INBOUND:
+            left = days_left(row, paint.now or self.source.now())
         if left is not None and left <= 3:
             style += self.get_component_rich_style("deal-list--urgent")
         if index == self.cursor:
             style += self.get_component_rich_style("deal-list--cursor")
-        return Strip(self._line(self._cells(row), widths, style)).adjust_cell_length(width, style)
+        line = self._line(self._cells(row, paint), widths, style)
+        # (every cell is cut or padded to its column: the line's length is known)
+        return Strip(line, sum(widths) + len(widths)).adjust_cell_length(width, style)
 
     def on_resize(self) -> None:
-        if self.total is not None:
+        # (a list counted while hidden has a width of 0: shown, it needs no other layout, as
+        # a virtual width below the view's scrolls nothing either)
+        if self.total is not None and (
+            self.virtual_size.height != self.total + 1 or self.virtual_size.width > self.size.width
+        ):
             self.virtual_size = Size(self.size.width, self.total + 1)

@@ -35,7 +35,9 @@ async def test_a_busy_database_and_a_bug_in_a_list_worker_are_each_one_notice(
         def locked(*_: object) -> int:
             raise OperationalError("SELECT", {}, Exception("database is locked"))
 
+        # (a list reads its count with its totals, `list_summary`; `count` without them)
         monkeypatch.setattr(DatabaseSource, "count", locked)
+        monkeypatch.setattr(DatabaseSource, "list_summary", locked)
         await pilot.press("2")  # the Outbound list counts its rows in a worker
         app.screen.reload_all()  # type: ignore[attr-defined]
         await pilot.pause(0.3)
@@ -46,6 +48,7 @@ async def test_a_busy_database_and_a_bug_in_a_list_worker_are_each_one_notice(
             raise ZeroDivisionError
 
         monkeypatch.setattr(DatabaseSource, "count", broken)
+        monkeypatch.setattr(DatabaseSource, "list_summary", broken)
         app.screen.reload_all()  # type: ignore[attr-defined]
         await pilot.pause(0.3)
         bugs = [m for m in messages(app) if "ZeroDivisionError" in m]
