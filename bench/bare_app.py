@@ -2,7 +2,8 @@
 
 Header, TabbedContent with three tabs of DataTables and Footer, nothing else. By default the
 tables are empty (the launch baseline); `--rows 40` fills the first one with 40 rows, the
-baseline for key → frame figures (cursor down, page down). `COSELL_FRAME_LOG=FILE` logs keys
+baseline for key → frame figures (cursor down, page down); `1`-`3` switch tabs (not a
+baseline: Textual's own cost of a tab switch, printed for scale). `COSELL_FRAME_LOG=FILE` logs keys
 and frames through the same hook as cosell-tui (cosell_tui/frames.py). Usage:
 `python bench/bare_app.py [--rows N]`.
 """
@@ -14,7 +15,7 @@ import os
 from typing import ClassVar
 
 from textual.app import App, ComposeResult
-from textual.binding import BindingType
+from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Footer, Header, TabbedContent, TabPane
 
 TABS = ("Inbound", "Outbound", "Favorites")
@@ -24,11 +25,19 @@ COLUMNS = ("Deal", "Customer", "Type", "Status", "Stage", "Value", "Close")
 class BareApp(App[None]):
     """Header, three tabs of tables, Footer."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [("q", "quit", "Quit")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        ("q", "quit", "Quit"),
+        # (not in the footer: the launch baseline's footer stays as it was)
+        *(
+            Binding(str(n), f"tab('{name.lower()}')", name, show=False)
+            for n, name in enumerate(TABS, 1)
+        ),
+    ]
 
     def __init__(self, rows: int) -> None:
         super().__init__()
         self.rows = rows
+        self.animation_level = "none"  # as cosell-tui: no sliding tab underline
         if os.environ.get("COSELL_FRAME_LOG"):  # as in cosell-tui: the hook only imports textual
             from cosell_tui.frames import install_if_asked  # noqa: PLC0415
 
@@ -38,7 +47,7 @@ class BareApp(App[None]):
         yield Header()
         with TabbedContent():
             for name in TABS:
-                with TabPane(name):
+                with TabPane(name, id=name.lower()):
                     yield DataTable(cursor_type="row")
         yield Footer()
 
@@ -52,6 +61,10 @@ class BareApp(App[None]):
         )
         if self.rows:
             first.focus()  # as cosell-tui focuses its list (else the tabs have the keys)
+
+    def action_tab(self, tab: str) -> None:
+        """`1`-`3` switch tabs as in cosell-tui: Textual's own cost of a tab switch."""
+        self.query_one(TabbedContent).active = tab
 
 
 def main() -> None:

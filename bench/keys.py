@@ -551,6 +551,8 @@ class Bench:
         if "cursor" in wanted:
             run.samples["cursor"] = cursor_down(session, samples)
         run.samples["page"] = page_down_bare(session, samples)
+        if "tab" in wanted:  # not a baseline: what Textual's own tab switch costs, for scale
+            run.samples["tab"] = tab_switch(session, samples)
         return self.finish(session, run)
 
     def app(self, db: Path, wanted: set[str], samples: int, name: str) -> Run:
@@ -658,6 +660,9 @@ def key_figures(
             Figure("bare app: cursor down (40 rows)", cursor_base, "ms", note=cursor_note)
         )
     figures.append(Figure("bare app: page down (40 rows)", page_base, "ms", note=page_note))
+    if "tab" in wanted:
+        tab_base, tab_note = summary(bare_runs, "tab")
+        figures.append(Figure("bare app: tab switch (for scale)", tab_base, "ms", note=tab_note))
     rows = [
         ("cursor", "cursor down, key → frame", cursor_base, 1.5, False),
         ("page", "page down, key → frame", page_base, 1.5, False),

@@ -8,6 +8,7 @@ pydantic models and the services come in a worker thread.
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import sys
 from collections.abc import Callable
@@ -67,6 +68,11 @@ def _warm_up() -> None:
     import cosell_tui.screens.deal  # noqa: PLC0415
     import cosell_tui.screens.palette  # noqa: PLC0415
     import cosell_tui.services  # noqa: F401, PLC0415
+
+    # What is loaded now lives as long as the app: out of the collector's sight, a full
+    # collection no longer walks the half million objects of Textual, SQLAlchemy and the
+    # models (pauses of 3-8 ms inside a key's frame).
+    gc.freeze()
 
 
 def _deal_commands() -> type[Provider]:

@@ -111,8 +111,15 @@ class MainScreen(ReportsWorkerErrors, Screen[None]):
             id="main.favorites",
             tooltip="Deals you marked",
         ),
+        # priority: the field takes the focus before the keys typed after `/` reach the list
+        # (else `/wood` typed quickly ran `o`, sort, and lost the rest)
         Binding(
-            "slash", "filter", "Filter", id="list.filter", tooltip="Filter by deal or customer name"
+            "slash",
+            "filter",
+            "Filter",
+            id="list.filter",
+            tooltip="Filter by deal or customer name",
+            priority=True,
         ),
         Binding("o", "sort", "Sort", id="list.sort", tooltip="Sort by a column; again to reverse"),
         Binding("v", "view", "View", id="list.view", tooltip="Show active, closed or all deals"),
@@ -266,7 +273,7 @@ class MainScreen(ReportsWorkerErrors, Screen[None]):
     def action_filter(self) -> None:
         field = self.query_one("#filter", Input)
         field.display = True
-        field.focus()
+        self.set_focus(field)  # at once (`focus()` waits a turn): the next keys are its
 
     @on(Input.Changed, "#filter")
     def _filter_typed(self, event: Input.Changed) -> None:
@@ -337,6 +344,8 @@ class MainScreen(ReportsWorkerErrors, Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if self._opening_wizard:
             return False  # keys typed while the wizard opens must not act on the list
+        if action == "filter" and self.focused is self.query_one("#filter"):
+            return False  # a `/` typed in the filter is text (the binding has priority)
         if action in ("favorite", "answer") and not self.cosell.signed_in:
             return False  # the early rows (store/early.py) show before the store can write
         if action in ("new_deal", "cannot_create"):  # R-ACL-2: `n` only for who may create

@@ -255,3 +255,22 @@ async def test_deal_names_are_shown_literally(demo_db: Database, people: dict[st
         assert "[red]x[/red]" in screen
         assert "Bell\\x1b[2Jows" in screen
         assert "\x1b[2J" not in "".join(c for c in screen)
+
+
+async def test_a_filter_typed_in_one_burst_after_the_slash_is_all_kept(
+    demo_db: Database, people: dict[str, User]
+) -> None:
+    """`/wood` typed (or pasted) faster than a frame: every letter reaches the field, none
+    runs a list key (`o` is sort), and a `/` inside the filter is text."""
+    from textual import events  # noqa: PLC0415
+    from textual.widgets import Input  # noqa: PLC0415
+
+    app = build_app(demo_db, people["Dana"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        for key, character in [("slash", "/"), *((c, c) for c in "wood"), ("slash", "/")]:
+            app.post_message(events.Key(key, character))  # all queued before any is handled
+        await settle(app, pilot)
+        field = app.screen.query_one("#filter", Input)
+        assert field.value == "wood/"
+        assert app.screen.focused is field and len(app.screen_stack) == 2  # no sort dialog
