@@ -62,12 +62,34 @@ Peeker = Callable[[], "EarlySource | None"]
 or says it cannot (None); run in the same worker, first."""
 
 
+DEAL_SCREEN_MODELS = (
+    "Referral",
+    "Engagement",
+    "Company",
+    "Party",
+    "Comment",
+    "ActivityEntry",
+    "Registration",
+    "Organization",
+    "Location",
+    "Solution",
+    "TeamMember",
+    "StageMark",
+    "Invitation",
+    "ReferralSolution",
+)
+
+
 def _warm_up() -> None:
     """Import what the next keys will need (a deal screen, the palette) in a worker, so the
     first `enter` does not wait for the import (about 0.3 s) on the UI thread (issue 6)."""
     import cosell_tui.screens.deal  # noqa: PLC0415
     import cosell_tui.screens.palette  # noqa: PLC0415
     import cosell_tui.services  # noqa: F401, PLC0415
+    from cosell_tui.domain import models  # noqa: PLC0415
+
+    for model in DEAL_SCREEN_MODELS:  # built on first use (`defer_build`): 50-80 ms, not then
+        getattr(models, model).model_rebuild(force=True)
 
     # What is loaded now lives as long as the app: out of the collector's sight, a full
     # collection no longer walks the half million objects of Textual, SQLAlchemy and the

@@ -7,9 +7,10 @@ import tempfile
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from cosell_tui.domain import rights
+from cosell_tui.domain.enums import Direction, HelpType, Status
 from cosell_tui.domain.errors import InvalidState, NotFound
 from cosell_tui.domain.listing import DealQuery
 from cosell_tui.domain.models import (
@@ -29,9 +30,15 @@ from cosell_tui.domain.models import (
     ValueTotal,
 )
 from cosell_tui.domain.parties import InviteOptions, PartyState, invite_options
-from cosell_tui.store import directory, lists, queries, search
+from cosell_tui.store import deal_reads, directory, lists, queries, search
 from cosell_tui.store.database import Database, open_database
 from cosell_tui.store.queries import NotificationLine
+from cosell_tui.store.schema import (
+    CompanyRow,
+    EngagementRow,
+    RegistrationRow,
+    SolutionRow,
+)
 from cosell_tui.store.search import DealHit
 
 if TYPE_CHECKING:
@@ -137,33 +144,104 @@ class DealView:
 
 def load_deal(db: Database, user: User, referral_id: str) -> DealView:
     """Read one deal for the deal screen; refused (NotFound) unless the user may see it."""
+    reads = deal_reads.reads()
     with db.reading() as session:
-        referral = queries.referral(session, referral_id)
+        connection = session.connection()
+        row = connection.execute(reads.referral, {"referral_id": referral_id}).first()
+        if row is None:
+            raise NotFound("That deal does not exist (it may have been removed).")
+        by_engagement = {"engagement_id": row.engagement_id}
+        catalog = [
+            queries.to_solution(cast("SolutionRow", s)) for s in connection.execute(reads.catalog)
+        ]
+        party_rows = connection.execute(reads.parties, by_engagement).all()
+        invited = next(
+            (p for p in party_rows if p.id == referral_id and p.invitation_id is not None), None
+        )
+        referral = deal_reads.own_referral(
+            row, connection, reads, invited, {s.id: s for s in catalog}
+        )
         if not rights.can_view(user, referral):
             raise NotFound("That deal does not exist or you cannot see it.")
-        orgs = queries.organizations(session)
+        orgs = deal_reads.organizations(connection, reads)
         organization = next(o for o in orgs if o.id == referral.organization_id)
-        parties = queries.parties(session, referral.engagement_id)
+        parties = [
+            Party(
+                referral_id=p.id,
+                organization_id=p.organization_id,
+                organization_name=p.name,
+                is_vendor=p.is_vendor,
+                location_label=f"{p.city}, {p.country}",
+                direction=Direction(p.direction),
+                status=Status(p.status),
+                invited_by_organization_id=p.from_organization_id,
+                help_requested=HelpType(p.help_requested),
+            )
+            for p in party_rows
+        ]
+        engagement_row = connection.execute(reads.engagement, by_engagement).one()
+        company = connection.execute(reads.company, {"company_id": engagement_row.company_id})
+        # the user's registration, and the partners' for the vendor to review
+        wanted = [referral.id]
+        if organization.is_vendor:
+            wanted += [p.referral_id for p in parties if not p.is_vendor]
+        registrations = {
+            r.referral_id: queries.to_registration(cast("RegistrationRow", r))
+            for r in connection.execute(reads.registrations, {"referral_ids": wanted})
+        }
+        favorite = connection.execute(
+            reads.favorite, {"user_id": user.id, "referral_id": referral.id}
+        ).first()
         return DealView(
             referral=referral,
-            engagement=queries.engagement(session, referral.engagement_id),
+            engagement=queries.to_engagement(
+                cast("EngagementRow", engagement_row), cast("CompanyRow", company.one())
+            ),
             parties=parties,
             organizations={o.id: o.name for o in orgs},
             locations={loc.id: loc.label for o in orgs for loc in o.locations},
-            comments=queries.comments(session, referral.engagement_id),
-            activity=queries.activity(session, referral.id),
-            people={u.id: u.full_name for u in queries.users(session)},
-            registration=queries.registration(session, referral.id),
-            reviewable=[
-                (party, found)
-                for party in parties
-                if organization.is_vendor and not party.is_vendor
-                for found in [queries.registration(session, party.referral_id)]
-                if found is not None
+            comments=[
+                Comment(
+                    id=c.id,
+                    engagement_id=c.engagement_id,
+                    author_user_id=c.author_user_id,
+                    author_name=f"{c.first_name} {c.last_name}",
+                    organization_name=c.organization_name,
+                    body=c.body,
+                    created_at=c.created_at,
+                )
+                for c in connection.execute(reads.comments, by_engagement)
             ],
-            favorite=queries.is_favorite(session, user.id, referral.id),
+            activity=[
+                ActivityEntry(
+                    id=a.id,
+                    referral_id=a.referral_id,
+                    engagement_id=a.engagement_id,
+                    user_id=a.user_id,
+                    at=a.at,
+                    action=a.action,
+                    field=a.field,
+                    old=a.old,
+                    new=a.new,
+                )
+                for a in connection.execute(
+                    reads.activity, {"referral_id": referral.id, **by_engagement}
+                )
+            ],
+            people={
+                u.id: f"{u.first_name} {u.last_name}" for u in connection.execute(reads.people)
+            },
+            registration=registrations.get(referral.id),
+            reviewable=[
+                (party, registrations[party.referral_id])
+                for party in parties
+                if organization.is_vendor
+                and not party.is_vendor
+                and party.referral_id in registrations
+            ],
+            favorite=favorite is not None,
             organization=organization,
-            catalog=queries.solutions(session),
+            catalog=catalog,
             partner_candidates=[
                 o
                 for o in orgs

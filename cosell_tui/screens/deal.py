@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
+from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from rich.console import RenderableType
@@ -198,9 +200,33 @@ def _freshness(view: DealView) -> tuple[int, int, int]:
 class Section(Static):
     """A titled block of the deal screen."""
 
-    def __init__(self, heading: str, *, id: str) -> None:
-        super().__init__(id=id, classes="section")
+    def __init__(self, heading: str, content: RenderableType = "", *, id: str) -> None:
+        super().__init__(content, id=id, classes="section")
         self.border_title = heading
+
+
+SECTIONS: tuple[tuple[str, str, Callable[[DealView], RenderableType | None]], ...] = (
+    ("customer", "Customer", customer),
+    ("details", "Details", details),
+    ("team", "Team", team),
+    ("solutions", "Solutions", solutions),
+    ("parties", "Parties", parties),
+    ("registration", "Registration", registration),  # None: no registration, section hidden
+    ("discussion", "Discussion", discussion),
+    ("activity", "Activity", activity),
+)
+
+FIRST_READ_SECONDS = 0.05
+"""How long the screen waits for its first read before it shows "Loading…" instead.
+
+The read takes a few milliseconds (issue 6); waiting for it lets the screen come up complete,
+with its lifecycle and its footer's keys, instead of drawing "Loading…", then filling in,
+mounting the lifecycle and rebuilding the footer (two more layouts). A slow read (a busy
+disk) never holds the app for longer than this."""
+
+
+def _registration_status(view: DealView) -> RegistrationStatus | None:
+    return view.registration.status if view.registration else None
 
 
 class InviteChoice(ModalScreen[str | None]):
@@ -277,28 +303,47 @@ class DealScreen(ReportsWorkerErrors, Screen[None]):
         return cast("CoSellApp", self.app)
 
     def compose(self) -> ComposeResult:
+        view = self.view = self._first_read()
         with Horizontal(id="deal-header"):
-            yield Static("Loading…", id="deal-title")
-            yield Static(id="deal-unread")  # §6: the unread count is always in sight
+            yield Static("Loading…" if view is None else title(view), id="deal-title")
+            # §6: the unread count is always in sight
+            yield Static(f"✉ {self.cosell.unread}", id="deal-unread")
         with VerticalScroll(id="deal-body"):
-            yield Vertical(id="lifecycle-slot")
-            for key, heading in (
-                ("customer", "Customer"),
-                ("details", "Details"),
-                ("team", "Team"),
-                ("solutions", "Solutions"),
-                ("parties", "Parties"),
-                ("registration", "Registration"),
-                ("discussion", "Discussion"),
-                ("activity", "Activity"),
-            ):
-                yield Section(heading, id=key)
+            with Vertical(id="lifecycle-slot"):
+                if view is not None:
+                    yield LifecycleWidget(view.referral, _registration_status(view))
+            for key, heading, content in SECTIONS:
+                shown = None if view is None else content(view)
+                section = Section(heading, "" if shown is None else shown, id=key)
+                section.display = view is None or shown is not None
+                yield section
         yield KeysFooter()
+
+    def _first_read(self) -> DealView | None:
+        """The deal, if it can be read within FIRST_READ_SECONDS (in a thread); else None,
+        and `reload` reads it (and reports a refusal or an error) once the screen is up."""
+        db, user, referral_id = self.cosell.db, self.cosell.user, self.referral_id
+        read: Future[DealView] = Future()
+
+        def run() -> None:
+            try:
+                read.set_result(load_deal(db, user, referral_id))
+            except BaseException as error:  # handed over, not swallowed
+                read.set_exception(error)
+
+        threading.Thread(target=run, name="deal-first-read", daemon=True).start()
+        try:
+            return read.result(timeout=FIRST_READ_SECONDS)
+        except Exception:  # too slow, refused or failed: `reload` says why
+            return None
 
     def on_mount(self) -> None:
         self.query_one("#deal-body").focus()
-        self.watch(self.app, "unread", self._show_unread)
-        self.reload()
+        self.watch(self.app, "unread", self._show_unread, init=False)
+        if self.view is None:
+            self.reload()
+        else:
+            self._loaded()
 
     def on_unmount(self) -> None:
         forget(self.app, self)  # or the app's `unread` keeps every closed deal screen alive
@@ -334,25 +379,24 @@ class DealScreen(ReportsWorkerErrors, Screen[None]):
         self.query_one("#deal-title", Static).update(title(view))
         slot = self.query_one("#lifecycle-slot")
         existing = self.query(LifecycleWidget)
-        status = view.registration.status if view.registration else None
+        status = _registration_status(view)
         if existing:
             widget = existing.first()
             widget.referral = view.referral
             widget.registration = status
         else:
             slot.mount(LifecycleWidget(view.referral, status))
-        self.query_one("#customer", Static).update(customer(view))
-        self.query_one("#details", Static).update(details(view))
-        self.query_one("#team", Static).update(team(view))
-        self.query_one("#solutions", Static).update(solutions(view))
-        self.query_one("#parties", Static).update(parties(view))
-        reg = registration(view)
-        self.query_one("#registration").display = reg is not None
-        if reg is not None:
-            self.query_one("#registration", Static).update(reg)
-        self.query_one("#discussion", Static).update(discussion(view))
-        self.query_one("#activity", Static).update(activity(view))
+        for key, _, content in SECTIONS:
+            section = self.query_one(f"#{key}", Static)
+            shown = content(view)
+            section.display = shown is not None
+            if shown is not None:
+                section.update(shown)
         self.refresh_bindings()
+        self._loaded()
+
+    def _loaded(self) -> None:
+        """Start what was asked for once the deal is loaded (`a`/`d` on a list row, Register)."""
         if self._register_when_loaded:
             self._register_when_loaded = False
             self._then = "register"

@@ -448,7 +448,10 @@ class LifecycleWidget(Widget):
 
     def compose(self) -> ComposeResult:
         yield LifecycleLine(self.plan).data_bind(LifecycleWidget.plan)
-        yield LifecycleStepper(self.plan).data_bind(LifecycleWidget.plan)
+        # The stepper (a grid of a dozen widgets) only where it can be shown: on a narrower
+        # screen nobody styles or lays it out (issue 6: less work when a deal screen opens).
+        if self.app.size.width >= WIDE_AT:
+            yield LifecycleStepper(self.plan).data_bind(LifecycleWidget.plan)
 
     def watch_referral(self) -> None:
         self._replan()
@@ -467,4 +470,7 @@ class LifecycleWidget(Widget):
 
     def on_resize(self, event: events.Resize) -> None:
         # The widget's own width decides, not the terminal's: a side panel stays compact.
-        self.set_class(event.size.width >= WIDE_AT, "-wide")
+        wide = event.size.width >= WIDE_AT
+        if wide and not self.query_children(LifecycleStepper):
+            self.mount(LifecycleStepper(self.plan).data_bind(LifecycleWidget.plan))
+        self.set_class(wide, "-wide")

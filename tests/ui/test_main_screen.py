@@ -6,7 +6,9 @@ import sqlite3
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
+from textual import events
 from textual.pilot import Pilot
+from textual.widgets import Input
 
 from cosell_tui.app import CoSellApp, build_app
 from cosell_tui.domain.models import User
@@ -262,9 +264,6 @@ async def test_a_filter_typed_in_one_burst_after_the_slash_is_all_kept(
 ) -> None:
     """`/wood` typed (or pasted) faster than a frame: every letter reaches the field, none
     runs a list key (`o` is sort), and a `/` inside the filter is text."""
-    from textual import events  # noqa: PLC0415
-    from textual.widgets import Input  # noqa: PLC0415
-
     app = build_app(demo_db, people["Dana"])
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
