@@ -8,7 +8,6 @@ pydantic models and the services come in a worker thread.
 from __future__ import annotations
 
 import contextlib
-import gc
 import os
 import sys
 from collections.abc import Callable
@@ -90,11 +89,6 @@ def _warm_up() -> None:
 
     for model in DEAL_SCREEN_MODELS:  # built on first use (`defer_build`): 50-80 ms, not then
         getattr(models, model).model_rebuild(force=True)
-
-    # What is loaded now lives as long as the app: out of the collector's sight, a full
-    # collection no longer walks the half million objects of Textual, SQLAlchemy and the
-    # models (pauses of 3-8 ms inside a key's frame).
-    gc.freeze()
 
 
 def _deal_commands() -> type[Provider]:
