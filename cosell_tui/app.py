@@ -28,6 +28,7 @@ from cosell_tui.screens.too_small import TooSmallScreen
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
+    from rich.console import RenderableType
     from textual import events
     from textual.command import Provider
     from textual.screen import Screen
@@ -303,7 +304,18 @@ class CoSellApp(App[None]):
         """The first rows while the store still loads (about a second sooner, issue 6)."""
         for screen in self.screen_stack:
             if isinstance(screen, MainScreen) and not self.signed_in:
-                screen.current_list.connect(early)  # type: ignore[arg-type]
+                deal_list = screen.current_list
+                # (not for a view or filter set meanwhile: "Opening the database…" stays)
+                if early.answers(deal_list.deal_query):
+                    deal_list.connect(early)  # type: ignore[arg-type]
+
+    def exit(
+        self, result: None = None, return_code: int = 0, message: RenderableType | None = None
+    ) -> None:
+        if self._early is not None:  # quitting before the store opened: no list waits for it
+            self._early.hand_over(None)
+            self._early = None
+        super().exit(result, return_code, message)
 
     def _opened(self, opened: Opened) -> None:
         """The database is open: the waiting main screen shows the user's deals."""

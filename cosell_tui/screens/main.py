@@ -32,6 +32,9 @@ if TYPE_CHECKING:
     from cosell_tui.domain.wizard import Draft
     from cosell_tui.screens.wizard.base import WizardContext
 
+LIST_ACTIONS = frozenset(
+    {"tab", "filter", "sort", "view", "favorite", "answer", "copy", "new_deal", "cannot_create"}
+)
 TAB_TITLES = {Tab.INBOUND: "1 Inbound", Tab.OUTBOUND: "2 Outbound", Tab.FAVORITES: "3 Favorites"}
 
 
@@ -86,6 +89,10 @@ class StatusBar(Horizontal):
 
 
 class MainScreen(ReportsWorkerErrors, Screen[None]):
+    # The list's keys have priority: the app runs them as they arrive, in the order typed, so
+    # `2/wood` typed or pasted in one burst filters Outbound by "wood" (a key that bubbled up
+    # from the list ran after the next ones: `/wood` ran `o`, sort). In the filter field they
+    # are text (`check_action`). `q` and `u` are the app's and stay as they were.
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
             "1",
@@ -94,6 +101,7 @@ class MainScreen(ReportsWorkerErrors, Screen[None]):
             show=False,
             id="main.inbound",
             tooltip="Deals you were invited to",
+            priority=True,
         ),
         Binding(
             "2",
@@ -102,6 +110,7 @@ class MainScreen(ReportsWorkerErrors, Screen[None]):
             show=False,
             id="main.outbound",
             tooltip="Deals you created",
+            priority=True,
         ),
         Binding(
             "3",
@@ -110,9 +119,8 @@ class MainScreen(ReportsWorkerErrors, Screen[None]):
             show=False,
             id="main.favorites",
             tooltip="Deals you marked",
+            priority=True,
         ),
-        # priority: the field takes the focus before the keys typed after `/` reach the list
-        # (else `/wood` typed quickly ran `o`, sort, and lost the rest)
         Binding(
             "slash",
             "filter",
@@ -121,13 +129,63 @@ class MainScreen(ReportsWorkerErrors, Screen[None]):
             tooltip="Filter by deal or customer name",
             priority=True,
         ),
-        Binding("o", "sort", "Sort", id="list.sort", tooltip="Sort by a column; again to reverse"),
-        Binding("v", "view", "View", id="list.view", tooltip="Show active, closed or all deals"),
-        Binding("f", "favorite", "Fav", id="list.favorite", tooltip="Mark or unmark as favorite"),
-        Binding("a", "answer('accept')", "Accept", id="list.accept", tooltip="Accept the deal"),
-        Binding("d", "answer('decline')", "Decline", id="list.decline", tooltip="Decline the deal"),
-        Binding("y", "copy", "Copy", show=False, id="list.copy", tooltip="Copy name and id"),
-        Binding("n", "new_deal", "New deal", id="main.new_deal", tooltip="Create a deal (wizard)"),
+        Binding(
+            "o",
+            "sort",
+            "Sort",
+            id="list.sort",
+            tooltip="Sort by a column; again to reverse",
+            priority=True,
+        ),
+        Binding(
+            "v",
+            "view",
+            "View",
+            id="list.view",
+            tooltip="Show active, closed or all deals",
+            priority=True,
+        ),
+        Binding(
+            "f",
+            "favorite",
+            "Fav",
+            id="list.favorite",
+            tooltip="Mark or unmark as favorite",
+            priority=True,
+        ),
+        Binding(
+            "a",
+            "answer('accept')",
+            "Accept",
+            id="list.accept",
+            tooltip="Accept the deal",
+            priority=True,
+        ),
+        Binding(
+            "d",
+            "answer('decline')",
+            "Decline",
+            id="list.decline",
+            tooltip="Decline the deal",
+            priority=True,
+        ),
+        Binding(
+            "y",
+            "copy",
+            "Copy",
+            show=False,
+            id="list.copy",
+            tooltip="Copy name and id",
+            priority=True,
+        ),
+        Binding(
+            "n",
+            "new_deal",
+            "New deal",
+            id="main.new_deal",
+            tooltip="Create a deal (wizard)",
+            priority=True,
+        ),
         Binding(
             "n",
             "cannot_create",
@@ -135,6 +193,7 @@ class MainScreen(ReportsWorkerErrors, Screen[None]):
             show=False,
             id="main.new_deal_refused",
             tooltip="Why you cannot create deals",
+            priority=True,
         ),
         Binding(
             "u",
@@ -153,6 +212,7 @@ class MainScreen(ReportsWorkerErrors, Screen[None]):
         self._opening_wizard = False
         self._unconnected: list[DealList] | None = None  # lists waiting for the first rows
         self._open_when_signed_in: str | None = None
+        self._switched = 0  # tabs switched by a key whose TabActivated is not in yet
 
     @property
     def cosell(self) -> CoSellApp:
@@ -234,10 +294,16 @@ class MainScreen(ReportsWorkerErrors, Screen[None]):
         if tabbed.active != tab:
             tabbed.active = tab
             self._tab_shown()  # now, not when TabActivated arrives: after a first frame
+            self._switched += 1
 
     @on(TabbedContent.TabActivated)
     def _tab_changed(self) -> None:
-        self._tab_shown()  # (a click on a tab; after `1`-`3` there is nothing left to do)
+        # (a click on a tab; after `1`-`3` there is nothing left to do, and doing it again
+        # would take the focus from a filter opened meanwhile: `2/wood` typed in one burst)
+        if self._switched:
+            self._switched -= 1
+        else:
+            self._tab_shown()
 
     def _tab_shown(self) -> None:
         """Everything a tab switch changes, at once, so one frame shows it all (issue 6): the
@@ -344,8 +410,8 @@ class MainScreen(ReportsWorkerErrors, Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if self._opening_wizard:
             return False  # keys typed while the wizard opens must not act on the list
-        if action == "filter" and self.focused is self.query_one("#filter"):
-            return False  # a `/` typed in the filter is text (the binding has priority)
+        if action in LIST_ACTIONS and isinstance(self.focused, FilterInput):
+            return False  # typed in the filter: text (the list's keys have priority)
         if action in ("favorite", "answer") and not self.cosell.signed_in:
             return False  # the early rows (store/early.py) show before the store can write
         if action in ("new_deal", "cannot_create"):  # R-ACL-2: `n` only for who may create

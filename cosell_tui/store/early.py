@@ -171,6 +171,10 @@ class EarlySource:
 
     # --- the app's side --------------------------------------------------------------------
 
+    def answers(self, query: DealQuery) -> bool:
+        """Whether this source reads `query` itself (else it waits for the store)."""
+        return query in self._first
+
     def hand_over(self, real: Source | None) -> None:
         """The database is open (`real`), or did not open (None): close the early read."""
         self._real = real

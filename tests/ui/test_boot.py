@@ -14,6 +14,7 @@ from textual.widgets import Static
 from cosell_tui.app import CoSellApp, Opened
 from cosell_tui.cli import UserError
 from cosell_tui.clock import FixedClock
+from cosell_tui.config import Config
 from cosell_tui.domain.listing import Tab, first_query
 from cosell_tui.domain.models import User
 from cosell_tui.screens.deal import DealScreen
@@ -146,3 +147,91 @@ async def test_the_first_rows_show_early_and_keys_on_them_wait_for_the_store(
         await settle(app, pilot)
         assert isinstance(inbound.source, DatabaseSource)  # handed over
         assert inbound.current is not None and inbound.current.id == first[1].id
+
+
+async def test_quitting_before_the_store_opens_leaves_no_list_waiting(
+    demo_db: Database, people: dict[str, User], clock: FixedClock
+) -> None:
+    """A view chosen while the store loads waits for it; quitting then must not hang."""
+    dana = people["Dana"]
+    release = threading.Event()
+    path = sqlite_path(demo_db.engine.url)
+    assert path is not None
+
+    def opener() -> Opened:
+        release.wait(10)
+        raise UserError("never opened")
+
+    sources: list[early.EarlySource] = []
+
+    def peeker() -> early.EarlySource | None:
+        source = early.peek(str(path), dana.email, clock)
+        assert source is not None
+        sources.append(source)
+        return source
+
+    app = CoSellApp(None, None, None, opener=opener, peeker=peeker)
+    async with app.run_test(size=(80, 24)) as pilot:
+        inbound = app.screen.query_one("#list-inbound", DealList)
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if inbound.total is not None:
+                break
+        await pilot.press("v")  # closed deals: not an early list, its worker waits for the store
+        await pilot.pause(0.2)
+        app.exit()
+        await pilot.pause(0.2)
+    # what waited for the store is let go (a parked thread kept the process from ending)
+    answered: list[BaseException] = []
+
+    def ask() -> None:
+        try:
+            sources[0].count(inbound.deal_query)
+        except early.Closed as error:
+            answered.append(error)
+
+    asking = threading.Thread(target=ask, daemon=True)
+    asking.start()
+    asking.join(2)
+    release.set()
+    assert answered, "a list reading the early source would wait for ever"
+
+
+async def test_no_early_rows_for_a_list_that_starts_on_another_view(
+    demo_db: Database, people: dict[str, User], clock: FixedClock
+) -> None:
+    """With `default_view = "closed"` the early read has nothing to show: the list says the
+    database is opening until the store brings its rows."""
+    dana = people["Dana"]
+    release = threading.Event()
+    path = sqlite_path(demo_db.engine.url)
+    assert path is not None
+    peeked = threading.Event()
+
+    def peeker() -> early.EarlySource | None:
+        source = early.peek(str(path), dana.email, clock)
+        peeked.set()
+        return source
+
+    def opener() -> Opened:
+        assert release.wait(10)
+        with demo_db.reading() as session:
+            organization = queries.organization(session, dana.organization_id)
+        return Opened(demo_db, dana, organization)
+
+    config = Config(default_view="closed")
+    app = CoSellApp(None, None, None, config, opener=opener, peeker=peeker)
+    async with app.run_test(size=(80, 24)) as pilot:
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if peeked.is_set():
+                break
+        await pilot.pause(0.3)
+        inbound = app.screen.query_one("#list-inbound", DealList)
+        inbound.refresh()  # (a list left waiting on the early read draws nothing at all)
+        await pilot.pause()
+        assert "Opening the database…" in _screen_text(app)
+        release.set()
+        await settle(app, pilot)
+        with demo_db.reading() as session:
+            assert inbound.total == lists.count(session, dana, inbound.deal_query)

@@ -8,9 +8,10 @@ from contextlib import asynccontextmanager
 
 from textual import events
 from textual.pilot import Pilot
-from textual.widgets import Input
+from textual.widgets import Input, TabbedContent
 
 from cosell_tui.app import CoSellApp, build_app
+from cosell_tui.domain.listing import Tab
 from cosell_tui.domain.models import User
 from cosell_tui.store.database import Database
 from cosell_tui.widgets.deal_list import DealList
@@ -273,3 +274,13 @@ async def test_a_filter_typed_in_one_burst_after_the_slash_is_all_kept(
         field = app.screen.query_one("#filter", Input)
         assert field.value == "wood/"
         assert app.screen.focused is field and len(app.screen_stack) == 2  # no sort dialog
+        await pilot.press("escape")  # the filter cleared
+        await settle(app, pilot)
+        # a tab, then the filter: in the order typed, so Outbound is filtered, not Inbound
+        for key, character in [("2", "2"), ("slash", "/"), *((c, c) for c in "wo2v")]:
+            app.post_message(events.Key(key, character))
+        await settle(app, pilot)
+        assert app.screen.query_one(TabbedContent).active == "outbound"
+        assert field.value == "wo2v"  # list keys typed in the field are text
+        assert app.screen.queries[Tab.OUTBOUND].search == "wo2v"  # type: ignore[attr-defined]
+        assert app.screen.queries[Tab.INBOUND].search == ""  # type: ignore[attr-defined]
