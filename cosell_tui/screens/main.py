@@ -23,6 +23,7 @@ from cosell_tui.widgets.deal_list import DealList, Summary
 from cosell_tui.widgets.footer import KeysFooter
 from cosell_tui.widgets.reporting import ReportsWorkerErrors
 from cosell_tui.widgets.text import literal, money
+from cosell_tui.widgets.watching import forget
 
 if TYPE_CHECKING:
     from textual.app import ComposeResult
@@ -244,6 +245,9 @@ class MainScreen(ReportsWorkerErrors, Screen[None]):
         self.watch(self.app, "unread", self._show_unread)
         if self.cosell.signed_in:
             self._signed_in()
+
+    def on_unmount(self) -> None:
+        forget(self.app, self)  # a user switch replaces this screen: let it go
 
     def connect(self) -> None:
         """The app has opened the database and signed the user in: the list in view reads its
