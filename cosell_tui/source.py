@@ -34,6 +34,7 @@ from cosell_tui.store import deal_reads, directory, lists, queries, search
 from cosell_tui.store.database import Database, open_database
 from cosell_tui.store.queries import NotificationLine
 from cosell_tui.store.schema import (
+    ActivityRow,
     CompanyRow,
     EngagementRow,
     RegistrationRow,
@@ -213,17 +214,7 @@ def load_deal(db: Database, user: User, referral_id: str) -> DealView:
                 for c in connection.execute(reads.comments, by_engagement)
             ],
             activity=[
-                ActivityEntry(
-                    id=a.id,
-                    referral_id=a.referral_id,
-                    engagement_id=a.engagement_id,
-                    user_id=a.user_id,
-                    at=a.at,
-                    action=a.action,
-                    field=a.field,
-                    old=a.old,
-                    new=a.new,
-                )
+                queries.to_activity(cast("ActivityRow", a))
                 for a in connection.execute(
                     reads.activity, {"referral_id": referral.id, **by_engagement}
                 )

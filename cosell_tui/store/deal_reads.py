@@ -16,18 +16,13 @@ from typing import Any, cast
 
 from sqlalchemy import BindParameter, Connection, and_, bindparam, or_, select
 
-from cosell_tui.domain.enums import DealType, Direction, HelpType, Stage, Status
 from cosell_tui.domain.models import (
-    Invitation,
     Location,
     Organization,
     Referral,
-    ReferralSolution,
     Solution,
-    StageMark,
-    TeamMember,
 )
-from cosell_tui.store.queries import from_cents, to_location
+from cosell_tui.store.queries import referral_of, to_invitation, to_location, to_organization
 from cosell_tui.store.schema import (
     ActivityRow,
     CommentRow,
@@ -165,61 +160,18 @@ def own_referral(
 ) -> Referral:
     """The referral as `queries.referral` returns it, from Core rows."""
     key = {"referral_id": row.id}
-    return Referral(
-        id=row.id,
-        engagement_id=row.engagement_id,
-        organization_id=row.organization_id,
-        location_id=row.location_id,
-        name=row.name,
-        value=from_cents(row.value_cents),
-        currency=row.currency,
-        close_date=row.close_date,
-        crm_id=row.crm_id,
-        campaign_id=row.campaign_id,
-        notes=row.notes,
-        help_requested=HelpType(row.help_requested),
-        direction=Direction(row.direction),
-        status=Status(row.status),
-        stage=Stage(row.stage),
-        deal_type=DealType(row.deal_type),
-        created_at=row.created_at,
-        received_at=row.received_at,
-        responded_at=row.responded_at,
-        closed_at=row.closed_at,
-        response_deadline=row.response_deadline,
-        closing_reason=row.closing_reason,
-        closing_notes=row.closing_notes,
-        version=row.version,
-        team=tuple(
-            TeamMember(
-                first_name=m.first_name,
-                last_name=m.last_name,
-                phone=m.phone,
-                email=m.email,
-                organization_id=m.organization_id,
-            )
-            for m in connection.execute(reads.team, key)
-        ),
-        solutions=tuple(
-            ReferralSolution(
-                solution=catalog[s.solution_id], assessment_location_id=s.assessment_location_id
-            )
+    return referral_of(
+        row,
+        deal_type=row.deal_type,
+        team=connection.execute(reads.team, key),
+        solutions=[
+            (catalog[s.solution_id], s.assessment_location_id)
             for s in connection.execute(reads.solutions, key)
-        ),
-        stage_marks=tuple(
-            StageMark(stage=Stage(m.stage), marked_at=m.marked_at)
-            for m in connection.execute(reads.stage_marks, key)
-        ),
+        ],
+        stage_marks=connection.execute(reads.stage_marks, key),
         invitation=None
         if invited is None
-        else Invitation(
-            from_organization_id=invited.from_organization_id,
-            from_referral_id=invited.from_referral_id,
-            from_user_id=invited.from_user_id,
-            help_requested=HelpType(invited.invitation_help),
-            notes=invited.notes,
-            sent_at=invited.sent_at,
-        ),
+        else to_invitation(invited, help_requested=invited.invitation_help),
     )
 
 
@@ -229,15 +181,6 @@ def organizations(connection: Connection, reads: DealReads) -> list[Organization
     for row in connection.execute(reads.locations):
         locations.setdefault(row.organization_id, []).append(to_location(cast("LocationRow", row)))
     return [
-        Organization(
-            id=row.id,
-            name=row.name,
-            partner_id=row.partner_id,
-            is_vendor=row.is_vendor,
-            co_sell_ready=row.co_sell_ready,
-            in_ecosystem=row.in_ecosystem,
-            vetted_for_assessments=row.vetted_for_assessments,
-            locations=tuple(locations.get(row.id, ())),
-        )
+        to_organization(cast("OrganizationRow", row), locations.get(row.id, ()))
         for row in connection.execute(reads.organizations)
     ]

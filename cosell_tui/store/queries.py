@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -83,7 +83,10 @@ def to_location(row: LocationRow) -> Location:
     )
 
 
-def to_organization(row: OrganizationRow) -> Organization:
+def to_organization(
+    row: OrganizationRow, locations: Iterable[Location] | None = None
+) -> Organization:
+    """`locations` given: a Core row's (`store.deal_reads`); else the ORM row's own."""
     return Organization(
         id=row.id,
         name=row.name,
@@ -92,7 +95,23 @@ def to_organization(row: OrganizationRow) -> Organization:
         co_sell_ready=row.co_sell_ready,
         in_ecosystem=row.in_ecosystem,
         vetted_for_assessments=row.vetted_for_assessments,
-        locations=tuple(to_location(loc) for loc in row.locations),
+        locations=tuple(
+            (to_location(loc) for loc in row.locations) if locations is None else locations
+        ),
+    )
+
+
+def to_activity(row: ActivityRow) -> ActivityEntry:
+    return ActivityEntry(
+        id=row.id,
+        referral_id=row.referral_id,
+        engagement_id=row.engagement_id,
+        user_id=row.user_id,
+        at=row.at,
+        action=row.action,
+        field=row.field,
+        old=row.old,
+        new=row.new,
     )
 
 
@@ -136,6 +155,29 @@ def to_solution(row: SolutionRow) -> Solution:
 
 def to_referral(row: ReferralRow) -> Referral:
     invitation = row.invitation
+    return referral_of(
+        row,
+        deal_type=row.engagement.deal_type,
+        team=row.team,
+        solutions=[(to_solution(s.solution), s.assessment_location_id) for s in row.solutions],
+        stage_marks=row.stage_marks,
+        invitation=None
+        if invitation is None
+        else to_invitation(invitation, help_requested=invitation.help_requested),
+    )
+
+
+def referral_of(
+    row: Any,
+    *,
+    deal_type: str,
+    team: Iterable[Any],
+    solutions: Iterable[tuple[Solution, int | None]],
+    stage_marks: Iterable[Any],
+    invitation: Invitation | None,
+) -> Referral:
+    """A referral from its row and its parts, read as ORM objects or as Core rows (the deal
+    screen's read, `store.deal_reads`): both have the columns as attributes."""
     return Referral(
         id=row.id,
         engagement_id=row.engagement_id,
@@ -152,7 +194,7 @@ def to_referral(row: ReferralRow) -> Referral:
         direction=Direction(row.direction),
         status=Status(row.status),
         stage=Stage(row.stage),
-        deal_type=DealType(row.engagement.deal_type),
+        deal_type=DealType(deal_type),
         created_at=row.created_at,
         received_at=row.received_at,
         responded_at=row.responded_at,
@@ -169,27 +211,29 @@ def to_referral(row: ReferralRow) -> Referral:
                 email=m.email,
                 organization_id=m.organization_id,
             )
-            for m in row.team
+            for m in team
         ),
         solutions=tuple(
-            ReferralSolution(
-                solution=to_solution(s.solution), assessment_location_id=s.assessment_location_id
-            )
-            for s in row.solutions
+            ReferralSolution(solution=solution, assessment_location_id=location)
+            for solution, location in solutions
         ),
         stage_marks=tuple(
-            StageMark(stage=Stage(mark.stage), marked_at=mark.marked_at) for mark in row.stage_marks
+            StageMark(stage=Stage(mark.stage), marked_at=mark.marked_at) for mark in stage_marks
         ),
-        invitation=None
-        if invitation is None
-        else Invitation(
-            from_organization_id=invitation.from_organization_id,
-            from_referral_id=invitation.from_referral_id,
-            from_user_id=invitation.from_user_id,
-            help_requested=HelpType(invitation.help_requested),
-            notes=invitation.notes,
-            sent_at=invitation.sent_at,
-        ),
+        invitation=invitation,
+    )
+
+
+def to_invitation(row: Any, *, help_requested: str) -> Invitation:
+    """An invitation from its row (ORM or Core; the help asked for is named by the caller:
+    a Core row of the parties has the party's own `help_requested` too)."""
+    return Invitation(
+        from_organization_id=row.from_organization_id,
+        from_referral_id=row.from_referral_id,
+        from_user_id=row.from_user_id,
+        help_requested=HelpType(help_requested),
+        notes=row.notes,
+        sent_at=row.sent_at,
     )
 
 
@@ -387,20 +431,7 @@ def activity(session: Session, referral_id: str) -> list[ActivityEntry]:
             and_(ActivityRow.referral_id.is_(None), ActivityRow.engagement_id == engagement_id),
         )
     )
-    return [
-        ActivityEntry(
-            id=row.id,
-            referral_id=row.referral_id,
-            engagement_id=row.engagement_id,
-            user_id=row.user_id,
-            at=row.at,
-            action=row.action,
-            field=row.field,
-            old=row.old,
-            new=row.new,
-        )
-        for row in session.scalars(statement.order_by(ActivityRow.id))
-    ]
+    return [to_activity(row) for row in session.scalars(statement.order_by(ActivityRow.id))]
 
 
 def registration(session: Session, referral_id: str) -> Registration | None:
