@@ -16,6 +16,11 @@ class Role(StrEnum):
         return self.value.replace("_", " ").capitalize()
 
 
+# Admins act on every referral of their organization (R-ACL-2); the default user is the first
+# of these roles, lowest id first (SPEC §10, `queries.first_admin`).
+ADMIN_ROLES = (Role.PARTNER_ADMIN, Role.REFERRAL_ADMIN, Role.SELLER)
+
+
 class Status(StrEnum):
     RECEIVED = "received"
     ACCEPTED = "accepted"

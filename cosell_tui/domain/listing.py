@@ -12,7 +12,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from cosell_tui.domain.enums import DealType, Direction, Stage, Status
+from cosell_tui.domain.enums import ADMIN_ROLES, DealType, Direction, Role, Stage, Status
 
 
 class Tab(StrEnum):
@@ -57,6 +57,24 @@ class DealQuery:
 
     def with_(self, **changes: Any) -> DealQuery:
         return replace(self, **changes)
+
+
+class Viewer(StrEnum):
+    """Which deals of the organization a user's lists hold (R-ACL-1)."""
+
+    SELLER = "seller"  # the organization's deals, not private ones (R-DEAL-3)
+    ADMIN = "admin"  # the organization's deals
+    TEAM = "team"  # the deals whose team they are on, anywhere
+    TEAM_SCOPED = "team_scoped"  # … at their location
+
+    @classmethod
+    def of(cls, role: str, scope_location_id: int | None) -> Viewer:
+        """From the user's role and scope (as the store holds them, or a `User`'s)."""
+        if role == Role.SELLER:
+            return cls.SELLER
+        if role in ADMIN_ROLES:
+            return cls.ADMIN
+        return cls.TEAM if scope_location_id is None else cls.TEAM_SCOPED
 
 
 DEFAULT_SORT = {

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from cosell_tui.domain.codes import COUNTRIES
 from cosell_tui.domain.enums import (
+    ADMIN_ROLES,
     CompanySize,
     ContractType,
     DealType,
@@ -106,7 +107,7 @@ class User(Record):
     @property
     def is_admin(self) -> bool:
         """Admins act on every referral of their organization (R-ACL-2)."""
-        return self.role in (Role.PARTNER_ADMIN, Role.REFERRAL_ADMIN, Role.SELLER)
+        return self.role in ADMIN_ROLES
 
     def in_scope(self, location_id: int) -> bool:
         return self.scope_location_id is None or self.scope_location_id == location_id

@@ -21,12 +21,11 @@ from typing import Any, Protocol
 from urllib.parse import quote
 
 from cosell_tui.clock import Clock
-from cosell_tui.domain.enums import DealType, Direction, Role, Stage, Status
-from cosell_tui.domain.listing import DealQuery, ListRow, Tab, first_query
+from cosell_tui.domain.enums import ADMIN_ROLES, DealType, Direction, Stage, Status
+from cosell_tui.domain.listing import DealQuery, ListRow, Tab, Viewer, first_query
 from cosell_tui.store.early_sql import LIST_OBJECTS, SCHEMA_HEAD, STATEMENTS
 
 _CENT = Decimal("0.01")
-_ORDER = {Role.PARTNER_ADMIN.value: 0, Role.REFERRAL_ADMIN.value: 1, Role.SELLER.value: 2}
 
 
 class Source(Protocol):
@@ -83,9 +82,9 @@ def _usable(connection: sqlite3.Connection, email: str | None) -> dict[str, Any]
         admins = [
             row
             for row in connection.execute(f"SELECT {columns} FROM users ORDER BY id")
-            if row[3] in _ORDER
+            if row[3] in ADMIN_ROLES
         ]
-        found = min(admins, key=lambda row: (_ORDER[row[3]], row[0])) if admins else None
+        found = min(admins, key=lambda row: (ADMIN_ROLES.index(row[3]), row[0])) if admins else None
     if found is None:
         return None
     user_id, organization, user_email, role, scope = found
@@ -94,17 +93,8 @@ def _usable(connection: sqlite3.Connection, email: str | None) -> dict[str, Any]
         "organization": organization,
         "email": user_email,
         "scope": scope,
-        "viewer": _viewer(role, scope),
+        "viewer": Viewer.of(role, scope).value,
     }
-
-
-def _viewer(role: str, scope: int | None) -> str:
-    """`lists.Viewer.of`, from the stored role."""
-    if role == Role.SELLER.value:
-        return "seller"
-    if role in _ORDER:
-        return "admin"
-    return "team" if scope is None else "team_scoped"
 
 
 def _row(row: tuple[Any, ...]) -> ListRow:

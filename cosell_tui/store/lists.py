@@ -53,11 +53,10 @@ from cosell_tui.domain.enums import (
     TERMINAL_STATUSES,
     DealType,
     Direction,
-    Role,
     Status,
 )
 from cosell_tui.domain.lifecycle import STAGE_PERCENT
-from cosell_tui.domain.listing import DealQuery, Show, SortKey, Tab
+from cosell_tui.domain.listing import DealQuery, Show, SortKey, Tab, Viewer
 from cosell_tui.domain.models import DealRow, User, ValueTotal
 from cosell_tui.store.queries import contains_pattern, folded, from_cents, visible_to
 from cosell_tui.store.schema import (
@@ -427,21 +426,6 @@ def _totalled(groups: Iterable[Any]) -> tuple[int, list[ValueTotal]]:
 # filters); the viewer and the filter are parameters, so each shape's statements are built once.
 
 
-class Viewer(StrEnum):
-    SELLER = "seller"  # the organization's deals, not private ones (R-DEAL-3)
-    ADMIN = "admin"  # the organization's deals
-    TEAM = "team"  # the deals whose team they are on, anywhere
-    TEAM_SCOPED = "team_scoped"  # … at their location
-
-    @classmethod
-    def of(cls, user: User) -> Viewer:
-        if user.role is Role.SELLER:
-            return cls.SELLER
-        if user.is_admin:
-            return cls.ADMIN
-        return cls.TEAM if user.scope_location_id is None else cls.TEAM_SCOPED
-
-
 @dataclass(frozen=True)
 class _Shape:
     viewer: Viewer
@@ -455,7 +439,7 @@ class _Shape:
     @classmethod
     def of(cls, viewer: User, query: DealQuery) -> _Shape:
         return cls(
-            Viewer.of(viewer),
+            Viewer.of(viewer.role, viewer.scope_location_id),
             query.tab,
             query.show,
             query.sort,

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, aliased, selectinload
 
 from cosell_tui.domain.enums import (
     ACTIVE_STATUSES,
+    ADMIN_ROLES,
     TERMINAL_STATUSES,
     CompanySize,
     DealType,
@@ -321,9 +322,8 @@ def users_of(session: Session, organization_id: int) -> list[User]:
 
 def first_admin(session: Session) -> User | None:
     """The default user (SPEC §10): the first partner admin, else any admin or seller."""
-    order = {Role.PARTNER_ADMIN: 0, Role.REFERRAL_ADMIN: 1, Role.SELLER: 2}
-    admins = [u for u in users(session) if u.role in order]
-    return min(admins, key=lambda u: (order[u.role], u.id)) if admins else None
+    admins = [u for u in users(session) if u.role in ADMIN_ROLES]
+    return min(admins, key=lambda u: (ADMIN_ROLES.index(u.role), u.id)) if admins else None
 
 
 def organization(session: Session, organization_id: int) -> Organization:

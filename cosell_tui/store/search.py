@@ -44,6 +44,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, aliased
 
 from cosell_tui.domain.enums import DealType, Direction, Status
+from cosell_tui.domain.listing import Viewer
 from cosell_tui.domain.models import User
 from cosell_tui.store import lists
 from cosell_tui.store.queries import contains_pattern, folded, visible_to
@@ -415,11 +416,11 @@ def _source(session: Session, viewer: User) -> tuple[_Source, dict[str, Any]]:
     """The source for `viewer` and the parameters of its statements."""
     if not lists.reads_index(session):
         return _Source(_base(viewer), ReferralRow.id, ReferralRow.name, CompanyRow.name), {}
-    return _listed(lists.Viewer.of(viewer)), lists.viewer_params(viewer)
+    return _listed(Viewer.of(viewer.role, viewer.scope_location_id)), lists.viewer_params(viewer)
 
 
 @cache
-def _listed(kind: lists.Viewer) -> _Source:
+def _listed(kind: Viewer) -> _Source:
     d = lists.deal_list.c
     # The organization as an expression: SQLite must not start from its range of the list
     # index (all its deals) but from the deals found, or from the user's teams.
@@ -431,7 +432,7 @@ def _listed(kind: lists.Viewer) -> _Source:
         d.name,
         d.customer,
         listed=True,
-        on_teams_only=kind in (lists.Viewer.TEAM, lists.Viewer.TEAM_SCOPED),
+        on_teams_only=kind in (Viewer.TEAM, Viewer.TEAM_SCOPED),
     )
 
 
