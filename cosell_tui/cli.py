@@ -105,6 +105,22 @@ def build_parser() -> argparse.ArgumentParser:
     users = commands.add_parser("users", help="list the users of the database")
     _common(users, user=False, today=False)
 
+    export = commands.add_parser(
+        "export", help="write the deals you see as Referrals-API JSON or CSV"
+    )
+    _common(export, user=True, today=False)
+    export.add_argument("--format", choices=("json", "csv"), help="default: by --out's extension")
+    export.add_argument(
+        "--out", metavar="FILE", help="the file to write (default: standard output)"
+    )
+
+    load = commands.add_parser(
+        "import", help="add deals from a file that export wrote (JSON or CSV)"
+    )
+    _common(load, user=True, today=True)
+    load.add_argument("file", metavar="FILE", help="a .json or .csv file")
+    load.add_argument("--format", choices=("json", "csv"), help="default: by the file's extension")
+
     init = commands.add_parser("init", help="set up an empty database for your organization")
     _common(init, user=False, today=False)
     init.add_argument("--org", required=True, metavar="NAME", help="your organization's name")
@@ -341,6 +357,36 @@ def cmd_users(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from cosell_tui.exchange import export  # noqa: PLC0415
+
+    out = Path(args.out) if args.out else None
+    form = export.format_of(out, args.format)
+    db = _open(_db_target(args), _clock(args), create=False)
+    try:
+        user = _signed_in(db, _option(args, "as_user", "COSELL_USER"))
+        done = export.export(db, user, form=form, out=out, write=sys.stdout.write)
+    finally:
+        db.dispose()
+    if out is not None:
+        print(f"Exported {done.count} deal(s) to {out}.", file=sys.stderr)
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from cosell_tui.exchange import importer  # noqa: PLC0415
+
+    path = Path(args.file)
+    db = _open(_db_target(args), _clock(args), create=False)
+    try:
+        user = _signed_in(db, _option(args, "as_user", "COSELL_USER"))
+        result = importer.import_file(db, user, path, form=args.format, progress=sys.stderr)
+    finally:
+        db.dispose()
+    print(result.summary())
+    return 0
+
+
 _INIT_FLAGS = {
     "organization": "--org",
     "city": "--location",
@@ -392,6 +438,8 @@ COMMANDS: dict[str | None, Callable[[argparse.Namespace], int]] = {
     "demo": cmd_demo,
     "expire": cmd_expire,
     "users": cmd_users,
+    "export": cmd_export,
+    "import": cmd_import,
     "init": cmd_init,
 }
 
@@ -431,6 +479,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return COMMANDS[args.command](args)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `cosell-tui export | head`: the reader had enough
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except Exception as error:
         if _users_error(error):
             _fail(str(error))

@@ -14,9 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any, cast
-
-from sqlalchemy import Table
+from typing import Any
 
 from cosell_tui import services
 from cosell_tui.clock import FixedClock
@@ -47,19 +45,13 @@ from cosell_tui.domain.models import (
 )
 from cosell_tui.domain.registration import ReviewAction
 from cosell_tui.store import queries, search
+from cosell_tui.store.bulk import Batch, stored
 from cosell_tui.store.database import Database
 from cosell_tui.store.schema import (
-    ActivityRow,
     CompanyRow,
-    EngagementRow,
-    InvitationRow,
     LocationRow,
     OrganizationRow,
-    ReferralRow,
-    ReferralSolutionRow,
     SolutionRow,
-    StageMarkRow,
-    TeamMemberRow,
     UserRow,
 )
 
@@ -924,58 +916,6 @@ OPEN_STAGES = [Stage.QUALIFIED, Stage.DEVELOPED, Stage.PROPOSED, Stage.NEGOTIATE
 
 
 @dataclass
-class _Batch:
-    """Rows of generated deals, written together with Core executemany."""
-
-    engagements: list[dict[str, Any]] = field(default_factory=list)
-    referrals: list[dict[str, Any]] = field(default_factory=list)
-    team: list[dict[str, Any]] = field(default_factory=list)
-    solutions: list[dict[str, Any]] = field(default_factory=list)
-    marks: list[dict[str, Any]] = field(default_factory=list)
-    invitations: list[dict[str, Any]] = field(default_factory=list)
-    activity: list[dict[str, Any]] = field(default_factory=list)
-    closing: list[dict[str, Any]] = field(default_factory=list)
-
-    def write(self, db: Database) -> None:
-        # Straight to the driver's executemany: SQLAlchemy's per-value processing was most of
-        # the time. Every referral goes in active with its data and the closing UPDATE comes
-        # last, so the R-STORE-1 triggers see the same order of events as the services make.
-        with db.transaction() as session:
-            cursor = session.connection().connection.driver_connection
-            assert cursor is not None
-            cursor.execute("PRAGMA cache_size = -262144")  # 256 MiB: indexes stay in memory
-            for row_class, rows in (
-                (EngagementRow, self.engagements),
-                (ReferralRow, self.referrals),
-                (TeamMemberRow, self.team),
-                (ReferralSolutionRow, self.solutions),
-                (StageMarkRow, self.marks),
-                (InvitationRow, self.invitations),
-                (ActivityRow, self.activity),
-            ):
-                if rows:
-                    columns = list(rows[0])
-                    cursor.executemany(
-                        f"INSERT INTO {_table(row_class).name} ({', '.join(columns)}) "
-                        f"VALUES ({', '.join('?' for _ in columns)})",
-                        [tuple(row.values()) for row in rows],
-                    )
-            cursor.executemany(
-                "UPDATE referrals SET status = ?, stage = ?, closed_at = ?, closing_reason = ?, "
-                "version = version + 1 WHERE id = ?",
-                [
-                    (c["status"], c["stage"], c["closed_at"], c["reason"], c["rid"])
-                    for c in self.closing
-                ],
-            )
-
-
-def _stored(moment: datetime) -> str:
-    """A UTC datetime as SQLAlchemy stores it in SQLite, for rows written past it."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-
-
-@dataclass
 class _Generator:
     """Makes `--deals N` deals: private ones of a partner, and co-sell ones the vendor sent."""
 
@@ -990,7 +930,7 @@ class _Generator:
     def new_id(self) -> str:
         return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
 
-    def deal(self, batch: _Batch, number: int, two_party: bool) -> int:
+    def deal(self, batch: Batch, number: int, two_party: bool) -> int:
         """One engagement with one or two referrals; returns how many referrals it made."""
         rng = self.rng
         vendor = self.eco.orgs["Microsoft"]
@@ -1008,7 +948,7 @@ class _Generator:
                 "created_by_organization_id": vendor if two_party else partner,
                 "is_assessment": False,
                 "deal_type": (DealType.CO_SELL if two_party else DealType.PRIVATE).value,
-                "created_at": _stored(created),
+                "created_at": stored(created),
             }
         )
         common = {
@@ -1030,7 +970,7 @@ class _Generator:
 
     def side(
         self,
-        batch: _Batch,
+        batch: Batch,
         common: dict[str, Any],
         org_id: int,
         direction: Direction,
@@ -1045,7 +985,7 @@ class _Generator:
         arrived = created
         if fate is Status.RECEIVED:  # still within its 14 days
             arrived = (self.today - timedelta(days=rng.uniform(0.1, 13.5))).replace(microsecond=0)
-        at = _stored(arrived)
+        at = stored(arrived)
         answered = fate not in (Status.RECEIVED, Status.DECLINED, Status.EXPIRED)
         stage = Stage.CREATED if direction is Direction.OUTBOUND else Stage.ACCEPTED
         if fate is Status.ACCEPTED:
@@ -1070,7 +1010,7 @@ class _Generator:
                 "received_at": at if inbound else None,
                 "responded_at": at if answered else None,
                 "closed_at": None,
-                "response_deadline": _stored(arrived + timedelta(days=14)) if inbound else None,
+                "response_deadline": stored(arrived + timedelta(days=14)) if inbound else None,
                 "reminder_sent_at": None,
                 "closing_reason": None,
                 "closing_notes": None,
@@ -1136,7 +1076,7 @@ class _Generator:
                     "rid": rid,
                     "status": fate.value,
                     "stage": Stage.WON.value if fate is Status.WON else stage.value,
-                    "closed_at": _stored(min(self.today, arrived + took)),
+                    "closed_at": stored(min(self.today, arrived + took)),
                     "reason": {
                         Status.LOST: LostReason.PRICE.value,
                         Status.DECLINED: DeclineReason.BUDGET_NOT_ADEQUATE.value,
@@ -1177,15 +1117,11 @@ def generate_deals(
     )
     made = 0
     while made < count:
-        batch = _Batch()
+        batch = Batch()
         while made < count and len(batch.referrals) < 5000:
             two_party = made + 1 < count and rng.random() < 0.45
             made += generator.deal(batch, made + 1, two_party)
         batch.write(db)
-
-
-def _table(row_class: type[Any]) -> Table:
-    return cast(Table, row_class.__table__)
 
 
 def build_demo(db: Database, *, seed: int, today: date, deals: int | None = None) -> Ecosystem:

@@ -6,6 +6,7 @@ import re
 import unicodedata
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, ValidationError
@@ -30,6 +31,9 @@ FORM_FIELD = "form"  # key of refusals about the form as a whole (model validato
 
 
 def _control_characters(value: str, allow_newlines: bool) -> bool:
+    # printable ASCII holds none (Cf characters are all outside ASCII): most text, at once
+    if value.isascii() and (value.replace("\n", "") if allow_newlines else value).isprintable():
+        return False
     allowed = {"\n"} if allow_newlines else set()
     return any(
         unicodedata.category(ch) in ("Cc", "Cf") and ch not in allowed and ch != "\u200d"
@@ -78,10 +82,15 @@ def _required_long_text(value: Any) -> Any:
 def _email(value: Any) -> Any:
     if not isinstance(value, str) or not value.strip():
         raise ValueError("Enter an email address.")
+    return _checked_email(value.strip())
+
+
+@lru_cache(maxsize=4096)  # an import repeats the same team members on many deals
+def _checked_email(value: str) -> str:
     from email_validator import EmailNotValidError, validate_email  # noqa: PLC0415 (50 ms)
 
     try:
-        checked = validate_email(value.strip(), check_deliverability=False)
+        checked = validate_email(value, check_deliverability=False)
     except EmailNotValidError as error:
         raise ValueError(f"Enter a valid email address ({str(error).rstrip('.')}).") from None
     return checked.normalized.lower()

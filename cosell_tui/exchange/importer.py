@@ -1,0 +1,879 @@
+"""`cosell-tui import FILE` (issue 7): what `export` writes, JSON or CSV, as the acting
+user's organization.
+
+Every record is checked before anything is written, and every problem is reported by record
+number (1-based) and field; then the whole file goes in one transaction, or nothing does.
+Customers, organizations and solutions are matched by D-U-N-S number, partner id and
+solution id (then by name) and created when missing. A record whose id (or CRM id) is already
+in the database is skipped, so the same file imported twice adds nothing the second time.
+
+A record carries its organization's side of an engagement. When the engagement is new, its
+other parties are created from their cards (organization, location, direction, status: what
+the export shows of them, R-INV-4), so the deal type and the party cards read as they did.
+Terminal deals are written active and then closed, through the same R-STORE-1 triggers as
+the services' (SPEC §3), and are frozen from then on.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Callable, Sequence
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import IO, Any
+
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cosell_tui.domain.enums import (
+    ADMIN_ROLES,
+    DealType,
+    Direction,
+    SolutionKind,
+    Stage,
+    Status,
+)
+from cosell_tui.domain.errors import DomainError, InvalidInput, NotAllowed
+from cosell_tui.domain.lifecycle import RESPONSE_WINDOW, STAGE_PERCENT
+from cosell_tui.domain.models import RegistrationForm, User
+from cosell_tui.domain.parties import PartyState, derive_deal_type
+from cosell_tui.domain.validation import field_messages
+from cosell_tui.exchange import tabular
+from cosell_tui.exchange.records import (
+    OrganizationRef,
+    Place,
+    ReferralRecord,
+)
+from cosell_tui.store import search
+from cosell_tui.store.bulk import Batch, stored
+from cosell_tui.store.database import Database
+from cosell_tui.store.schema import (
+    CompanyRow,
+    EngagementRow,
+    LocationRow,
+    OrganizationRow,
+    ReferralRow,
+    SolutionRow,
+    UserRow,
+)
+
+PROGRESS_FROM = 300  # records: below this an import is over before a bar would help
+BULK_FROM = 2000  # records: above this the search and list indexes are rebuilt once
+SHOWN_PROBLEMS = 50
+
+
+@dataclass(frozen=True)
+class Problem:
+    record: int  # 1-based; 0 for the file as a whole
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"record {self.record}, {self.field}: {self.message}"
+
+
+class ImportRefused(InvalidInput):
+    """Bad records: nothing was written. The message lists them all (up to a screenful)."""
+
+    def __init__(self, problems: Sequence[Problem], total: int) -> None:
+        records = sorted({p.record for p in problems})
+        head = (
+            f"Nothing was imported: {len(records)} of {total} record(s) have problems "
+            f"(records {', '.join(map(str, records[:20]))}{', …' if len(records) > 20 else ''})."
+        )
+        lines = [f"  {problem}" for problem in problems[:SHOWN_PROBLEMS]]
+        if len(problems) > SHOWN_PROBLEMS:
+            lines.append(f"  … and {len(problems) - SHOWN_PROBLEMS} more.")
+        super().__init__("\n".join([head, *lines]))
+        self.problems = list(problems)
+
+
+@dataclass(frozen=True)
+class Imported:
+    added: int
+    skipped: int
+    created: Counter[str] = field(default_factory=Counter)
+
+    def summary(self) -> str:
+        made = ", ".join(f"{n} {what}" for what, n in sorted(self.created.items()) if n)
+        return (
+            f"Imported {self.added} deal(s); skipped {self.skipped} already in the database"
+            + (f"; created {made}" if made else "")
+            + "."
+        )
+
+
+# --- reading the file ----------------------------------------------------------------------------
+
+
+def read(path: Path, form: str | None) -> list[tuple[dict[str, Any], dict[str, str]]]:
+    """The file's records as data (with cells that could not be read, by field)."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise DomainError(f"There is no file {path}.") from None
+    except IsADirectoryError:
+        raise DomainError(f"{path} is a folder, not a file.") from None
+    except OSError as error:
+        raise DomainError(f"Cannot read {path}: {error.strerror or error}.") from None
+    if b"\0" in raw:
+        raise DomainError(f"{path} is not a text file; import takes JSON or CSV.")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise DomainError(f"{path} is not UTF-8 text; import takes JSON or CSV.") from None
+    if not text.strip():
+        raise DomainError(f"{path} is empty.")
+    kind = form or ("csv" if path.suffix.casefold() == ".csv" else "json")
+    if kind == "csv":
+        try:
+            return tabular.read_rows(text)
+        except tabular.CsvShapeError as error:
+            raise DomainError(f"{path}: {error}") from None
+    try:
+        data = json.loads(text, parse_float=Decimal)
+    except json.JSONDecodeError as error:
+        raise DomainError(
+            f"{path} is not valid JSON ({error.msg} at line {error.lineno}, column {error.colno})."
+        ) from None
+    if isinstance(data, dict) and isinstance(data.get("value"), list):
+        data = data["value"]
+    if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
+        raise DomainError(
+            f"{path} holds no referral records: expected a list of them, or an object with "
+            "a `value` list, as export writes."
+        )
+    return [(item, {}) for item in data]
+
+
+def _field(location: Sequence[int | str]) -> str:
+    return ".".join(str(part) for part in location) or "record"
+
+
+def validate(
+    rows: Sequence[tuple[dict[str, Any], dict[str, str]]],
+) -> tuple[list[ReferralRecord | None], list[Problem]]:
+    """Each record through the model, then its own consistency; every problem is kept."""
+    found: list[ReferralRecord | None] = []
+    problems: list[Problem] = []
+    for number, (data, unreadable) in enumerate(rows, 1):
+        problems += [Problem(number, name, text) for name, text in unreadable.items()]
+        try:
+            record = ReferralRecord.model_validate(data)
+        except ValidationError as error:
+            for item in error.errors():
+                text = item["msg"].removeprefix("Value error, ")
+                if item["type"] == "missing":
+                    text = "This field is required."
+                elif item["type"] in ("enum", "literal_error"):
+                    text = text.replace("Input should be", "Use")
+                problems.append(Problem(number, _field(item["loc"]), text))
+            found.append(None)
+            continue
+        problems += [Problem(number, name, text) for name, text in record.problems()]
+        found.append(record)
+    return found, problems
+
+
+# --- matching what records refer to --------------------------------------------------------------
+
+
+def _key(text: str) -> str:
+    return text.strip().casefold()
+
+
+@dataclass
+class _World:
+    """What the database holds that records refer to, and what this import adds to it."""
+
+    session: Session
+    me: OrganizationRow
+    created: Counter[str] = field(default_factory=Counter)
+    _by_partner_id: dict[str, OrganizationRow] = field(default_factory=dict)
+    _by_name: dict[str, OrganizationRow] = field(default_factory=dict)
+    _vendor: OrganizationRow | None = None
+    _locations: dict[int, list[LocationRow]] = field(default_factory=dict)
+    _solutions: dict[int, SolutionRow] = field(default_factory=dict)
+    _solutions_by_name: dict[tuple[str, int], SolutionRow] = field(default_factory=dict)
+    _companies: dict[str, CompanyRow] = field(default_factory=dict)
+    _companies_by_place: dict[tuple[str, str, str], CompanyRow] = field(default_factory=dict)
+    users: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def read(cls, session: Session, me: OrganizationRow) -> _World:
+        world = cls(session, me)
+        for org in session.scalars(select(OrganizationRow)):
+            world._remember(org)
+        for location in session.scalars(select(LocationRow).order_by(LocationRow.id)):
+            world._locations.setdefault(location.organization_id, []).append(location)
+        for solution in session.scalars(select(SolutionRow)):
+            world._solutions[solution.id] = solution
+            world._solutions_by_name[(_key(solution.name), solution.organization_id)] = solution
+        for company in session.scalars(select(CompanyRow)):
+            world._remember_company(company)
+        world.users = dict(session.execute(select(UserRow.email, UserRow.id)).all())
+        return world
+
+    def _remember(self, org: OrganizationRow) -> None:
+        if org.is_vendor:
+            self._vendor = org
+        elif org.partner_id:
+            self._by_partner_id[org.partner_id] = org
+        self._by_name.setdefault(_key(org.name), org)
+
+    def _remember_company(self, company: CompanyRow) -> None:
+        if company.duns:
+            self._companies[company.duns] = company
+        self._companies_by_place.setdefault(
+            (_key(company.name), _key(company.city), company.country), company
+        )
+
+    def organization(self, ref: OrganizationRef) -> OrganizationRow:
+        """By partner id (the vendor: the database's vendor), else by name; else a new one."""
+        found: OrganizationRow | None
+        if ref.is_vendor:
+            found = self._vendor
+        elif ref.partner_id:
+            found = self._by_partner_id.get(ref.partner_id)
+        else:
+            found = self._by_name.get(_key(ref.name))
+            found = None if found is not None and found.is_vendor else found
+        if found is None:
+            found = OrganizationRow(
+                name=ref.name,
+                partner_id=ref.partner_id,
+                is_vendor=ref.is_vendor,
+                co_sell_ready=ref.is_vendor,
+                in_ecosystem=True,
+                vetted_for_assessments=False,
+            )
+            self.session.add(found)
+            self.session.flush()
+            self._remember(found)
+            self.created["organization(s)"] += 1
+        return found
+
+    def location(self, org: OrganizationRow, place: Place | None, *, create: bool) -> LocationRow:
+        known = self._locations.setdefault(org.id, [])
+        if place is None and known:
+            return known[0]
+        if place is not None:
+            for location in known:
+                if _key(location.city) == _key(place.city) and location.country == place.country:
+                    return location
+        if not create or place is None:
+            raise LookupError(org.name)
+        location = LocationRow(organization_id=org.id, city=place.city, country=place.country)
+        self.session.add(location)
+        self.session.flush()
+        known.append(location)
+        self.created["location(s)"] += 1
+        return location
+
+    def own_location(self, place: Place) -> LocationRow | None:
+        try:
+            return self.location(self.me, place, create=False)
+        except LookupError:
+            return None
+
+    def places(self) -> str:
+        return "; ".join(
+            f"{loc.city}, {loc.country}" for loc in self._locations.get(self.me.id, [])
+        )
+
+    def company(self, record: ReferralRecord) -> CompanyRow:
+        profile = record.customer_profile
+        address = profile.address
+        found = None
+        if profile.ids.duns:
+            found = self._companies.get(profile.ids.duns)
+        else:
+            found = self._companies_by_place.get(
+                (_key(profile.name), _key(address.city), address.country)
+            )
+        if found is None:
+            found = CompanyRow(
+                name=profile.name,
+                address_line=address.address_line1,
+                city=address.city,
+                state=address.state,
+                postal_code=address.postal_code,
+                country=address.country,
+                size=profile.size.value if profile.size else None,
+                duns=profile.ids.duns,
+            )
+            self.session.add(found)
+            self.session.flush()
+            self._remember_company(found)
+            self.created["customer(s)"] += 1
+        return found
+
+    def solution(self, ref: Any) -> SolutionRow:
+        """By id when that id is the same solution (same name), else by name and publisher."""
+        known = self._solutions.get(ref.id) if ref.id is not None else None
+        if known is not None and _key(known.name) == _key(ref.name):
+            return known
+        publisher = self.organization(ref.publisher)
+        found = self._solutions_by_name.get((_key(ref.name), publisher.id))
+        if found is None:
+            found = SolutionRow(
+                name=ref.name,
+                organization_id=publisher.id,
+                kind=ref.kind.value,
+                incentive_eligible=ref.incentive_eligible and ref.kind is SolutionKind.PARTNER,
+            )
+            self.session.add(found)
+            self.session.flush()
+            self._solutions[found.id] = found
+            self._solutions_by_name[(_key(found.name), publisher.id)] = found
+            self.created["solution(s)"] += 1
+        return found
+
+
+# --- checking records against the database -------------------------------------------------------
+
+
+def _check(
+    records: Sequence[ReferralRecord | None], world: _World, session: Session
+) -> tuple[list[Problem], set[int]]:
+    """Problems that need the database, and the records already in it (to skip)."""
+    problems: list[Problem] = []
+    skip: set[int] = set()
+    me = world.me
+    ids = [r.id for r in records if r is not None and r.id]
+    existing: dict[str, int] = {}
+    for start in range(0, len(ids), 900):
+        existing |= dict(
+            session.execute(
+                select(ReferralRow.id, ReferralRow.organization_id).where(
+                    ReferralRow.id.in_(ids[start : start + 900])
+                )
+            ).all()
+        )
+    crm_ids = set(
+        session.scalars(
+            select(ReferralRow.crm_id).where(
+                ReferralRow.organization_id == me.id, ReferralRow.crm_id.is_not(None)
+            )
+        )
+    )
+    engagement_ids = [r.engagement_id for r in records if r is not None and r.engagement_id]
+    mine: set[str] = set()
+    for start in range(0, len(engagement_ids), 900):
+        mine |= set(
+            session.scalars(
+                select(ReferralRow.engagement_id).where(
+                    ReferralRow.engagement_id.in_(engagement_ids[start : start + 900]),
+                    ReferralRow.organization_id == me.id,
+                )
+            )
+        )
+    seen_ids: dict[str, int] = {}
+    seen_engagements: dict[str, int] = {}
+    for number, record in enumerate(records, 1):
+        if record is None:
+            continue
+
+        def problem(name: str, text: str, number: int = number) -> None:
+            problems.append(Problem(number, name, text))
+
+        if record.id and record.id in seen_ids:
+            problem("id", f"The same id as record {seen_ids[record.id]}.")
+            continue
+        if record.id:
+            seen_ids[record.id] = number
+        if record.id in existing or (
+            record.external_reference_id and record.external_reference_id in crm_ids
+        ):
+            if record.id in existing and existing[record.id] != me.id:
+                problem("id", "This id belongs to another organization's deal.")
+            else:
+                skip.add(number)
+            continue
+        if record.engagement_id:
+            if record.engagement_id in mine:
+                problem("engagementId", f"{me.name} already has a deal in this engagement.")
+            elif record.engagement_id in seen_engagements:
+                problem(
+                    "engagementId",
+                    f"Record {seen_engagements[record.engagement_id]} is {me.name}'s deal in "
+                    "this engagement already.",
+                )
+            seen_engagements[record.engagement_id] = number
+        if world.own_location(record.location) is None:
+            problem(
+                "location",
+                f"{record.location.city}, {record.location.country} is not a location of "
+                f"{me.name} ({world.places()}).",
+            )
+        solutions = record.details.requirements.solutions
+        for index, solution in enumerate(solutions):
+            place = solution.assessment_location
+            if place is not None and world.own_location(place) is None:
+                problem(
+                    f"details.requirements.solutions.{index}.assessmentLocation",
+                    f"{place.city}, {place.country} is not a location of {me.name}.",
+                )
+        assessments = [s for s in solutions if s.kind is SolutionKind.ASSESSMENT]
+        if assessments and len(solutions) > 1:
+            problem(
+                "details.requirements.solutions",
+                "An assessment is the deal's only solution (R-WIZ-5).",
+            )
+        if assessments and record.direction is Direction.OUTBOUND and not me.vetted_for_assessments:
+            problem(
+                "details.requirements.solutions",
+                f"{me.name} is not vetted for solution assessments.",
+            )
+        if assessments and record.parties:
+            problem("parties", "A solution-assessment deal has no other parties.")
+        for index, party in enumerate(record.parties):
+            if _same(party.organization, me):
+                problem(f"parties.{index}.organization", f"{me.name} is the importing party.")
+        if record.invite_context is not None and _same(record.invite_context.invited_by, me):
+            problem("inviteContext.invitedBy", f"{me.name} cannot have invited itself.")
+        own_team = [m for m in record.team if m.organization is None or _same(m.organization, me)]
+        if record.substatus in _ANSWERED and not own_team:
+            problem("team", f"Add at least one person of {me.name} (an accepted deal has a team).")
+        registration = record.registration
+        if registration is not None and registration.form is not None:
+            try:
+                RegistrationForm.model_validate(registration.form)
+            except ValidationError as error:
+                for name, text in field_messages(error).items():
+                    problem(f"registration.form.{name}", text)
+    return problems, skip
+
+
+def _same(ref: OrganizationRef, org: OrganizationRow) -> bool:
+    if ref.is_vendor or org.is_vendor:
+        return ref.is_vendor and org.is_vendor
+    if ref.partner_id and org.partner_id:
+        return ref.partner_id == org.partner_id
+    return _key(ref.name) == _key(org.name)
+
+
+# --- writing -------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Writer:
+    world: _World
+    user: User
+    now: datetime
+    new_id: Callable[[], str]
+    batch: Batch = field(default_factory=Batch)
+    taken: set[str] = field(default_factory=set)  # party ids already in the database
+    engagements: set[str] = field(default_factory=set)  # the file's, already in the database
+
+    def referral(
+        self,
+        *,
+        rid: str,
+        engagement_id: str,
+        org_id: int,
+        location_id: int,
+        record: ReferralRecord,
+        direction: Direction,
+        status: Status,
+        stage: Stage,
+        help_requested: str,
+        own: bool,
+        created: datetime | None = None,
+    ) -> None:
+        created = created or record.created_date_time or self.now
+        inbound = direction is Direction.INBOUND
+        received = (record.received_date_time or created) if inbound else None
+        if not own:
+            received = created if inbound else None
+        answered = status is not Status.RECEIVED and not (
+            inbound and status in (Status.DECLINED, Status.EXPIRED)
+        )
+        responded = None
+        if status is not Status.RECEIVED and status is not Status.EXPIRED:
+            responded = (record.responded_date_time if own else None) or created
+        details = record.details
+        self.batch.referrals.append(
+            {
+                "id": rid,
+                "engagement_id": engagement_id,
+                "organization_id": org_id,
+                "location_id": location_id,
+                "name": record.name,
+                "value_cents": int(details.deal_value * 100),
+                "currency": details.currency,
+                "close_date": details.closing_date_time.isoformat(),
+                "crm_id": record.external_reference_id if own else None,
+                "campaign_id": details.campaign_id if own else None,
+                "notes": details.notes if own else None,
+                "help_requested": help_requested,
+                "direction": direction.value,
+                "status": (Status.ACCEPTED if answered else Status.RECEIVED).value,
+                "stage": (stage if status is not Status.WON else _bottom(direction)).value,
+                "created_at": stored(created),
+                "received_at": stored(received) if received else None,
+                "responded_at": stored(responded) if responded else None,
+                "closed_at": None,
+                "response_deadline": stored(received + RESPONSE_WINDOW) if received else None,
+                "reminder_sent_at": None,
+                "closing_reason": None,
+                "closing_notes": None,
+                "version": 1,
+            }
+        )
+        self.batch.activity.append(
+            {
+                "referral_id": rid,
+                "engagement_id": engagement_id,
+                "user_id": self.user.id,
+                "at": stored(self.now),
+                "action": "imported",
+                "field": "status",
+                "old": None,
+                "new": status.value,
+            }
+        )
+        if status.terminal:
+            closed = (record.closed_date_time if own else None) or self.now
+            self.batch.closing.append(
+                {
+                    "rid": rid,
+                    "status": status.value,
+                    "stage": stage.value,
+                    "closed_at": stored(closed),
+                    "reason": record.status_reason if own else None,
+                    "notes": record.closing_notes if own else None,
+                }
+            )
+
+    def add(self, record: ReferralRecord) -> None:
+        world = self.world
+        me = world.me
+        session = world.session
+        rid = record.id or self.new_id()
+        engagement_id = record.engagement_id or self.new_id()
+        existing = (
+            session.get(EngagementRow, engagement_id) if engagement_id in self.engagements else None
+        )
+        # an engagement already here keeps its parties; a new one gets them from the cards
+        parties: list[tuple[OrganizationRow, Any]] = (
+            [(world.organization(party.organization), party) for party in record.parties]
+            if existing is None
+            else []
+        )
+        solutions = [
+            (world.solution(ref), ref.assessment_location)
+            for ref in record.details.requirements.solutions
+        ]
+        is_assessment = any(s.kind == SolutionKind.ASSESSMENT.value for s, _ in solutions)
+        party_ids: dict[int, str] = {}
+        if existing is None:
+            creator = me.id
+            if record.direction is Direction.INBOUND:
+                outbound = [org for org, party in parties if party.direction is Direction.OUTBOUND]
+                assert record.invite_context is not None
+                creator = (
+                    outbound[0]
+                    if outbound
+                    else world.organization(record.invite_context.invited_by)
+                ).id
+            company = world.company(record)
+            contact = record.customer_profile.team[0] if record.customer_profile.team else None
+            self.batch.engagements.append(
+                {
+                    "id": engagement_id,
+                    "company_id": company.id,
+                    "contact_name": None
+                    if contact is None
+                    else " ".join(p for p in (contact.first_name, contact.last_name) if p),
+                    "contact_phone": None if contact is None else contact.phone_number,
+                    "contact_email": None if contact is None else contact.email,
+                    "contact_consent": int(
+                        record.consent.consent_to_share_referral_with_microsoft_sellers
+                    ),
+                    "created_by_organization_id": creator,
+                    "is_assessment": int(is_assessment),
+                    "deal_type": DealType.PRIVATE.value,  # set below, from the parties
+                    "created_at": stored(record.created_date_time or self.now),
+                }
+            )
+            states = {me.id: (me.is_vendor, record.substatus)}
+            for org, party in parties:
+                party_id = party.id if party.id and party.id not in self.taken else self.new_id()
+                party_ids[org.id] = party_id
+                states[org.id] = (org.is_vendor, party.status)
+                location = world.location(org, party.location, create=True)
+                self.referral(
+                    rid=party_id,
+                    engagement_id=engagement_id,
+                    org_id=org.id,
+                    location_id=location.id,
+                    record=record,
+                    direction=party.direction,
+                    status=party.status,
+                    stage=Stage.WON if party.status is Status.WON else _bottom(party.direction),
+                    help_requested=party.help_requested.value,
+                    own=False,
+                    created=party.created_date_time,
+                )
+        else:
+            states = {
+                org_id: (is_vendor, Status(status))
+                for org_id, is_vendor, status in session.execute(
+                    select(
+                        ReferralRow.organization_id, OrganizationRow.is_vendor, ReferralRow.status
+                    )
+                    .join(OrganizationRow, OrganizationRow.id == ReferralRow.organization_id)
+                    .where(ReferralRow.engagement_id == engagement_id)
+                )
+            }
+            party_ids = dict(
+                session.execute(
+                    select(ReferralRow.organization_id, ReferralRow.id).where(
+                        ReferralRow.engagement_id == engagement_id
+                    )
+                ).all()
+            )
+            states[me.id] = (me.is_vendor, record.substatus)
+            is_assessment = existing.is_assessment
+        self.batch.deal_types[engagement_id] = derive_deal_type(
+            is_assessment,
+            [PartyState(org_id, vendor, status) for org_id, (vendor, status) in states.items()],
+        ).value
+        own_location = world.own_location(record.location)
+        assert own_location is not None  # checked before anything was written
+        self.referral(
+            rid=rid,
+            engagement_id=engagement_id,
+            org_id=me.id,
+            location_id=own_location.id,
+            record=record,
+            direction=record.direction,
+            status=record.substatus,
+            stage=record.stage,
+            help_requested=record.details.help_requested.value,
+            own=True,
+        )
+        self._parts(record, rid, solutions)
+        self._invitations(record, rid, engagement_id, parties, party_ids)
+
+    def _parts(
+        self, record: ReferralRecord, rid: str, solutions: list[tuple[SolutionRow, Place | None]]
+    ) -> None:
+        world = self.world
+        for member in record.team:
+            org = (
+                world.me if member.organization is None else world.organization(member.organization)
+            )
+            self.batch.team.append(
+                {
+                    "referral_id": rid,
+                    "organization_id": org.id,
+                    "first_name": member.first_name,
+                    "last_name": member.last_name,
+                    "phone": member.phone_number,
+                    "email": member.email,
+                }
+            )
+        for solution, place in solutions:
+            location = None if place is None else world.own_location(place)
+            self.batch.solutions.append(
+                {
+                    "referral_id": rid,
+                    "solution_id": solution.id,
+                    "assessment_location_id": None if location is None else location.id,
+                }
+            )
+        given = record.sales_stage is not None and "marks" in record.sales_stage.model_fields_set
+        marks = record.sales_stage.marks if record.sales_stage else []
+        if not given and record.substatus in _ANSWERED:
+            # a CRM's file names the stage only: marking it marks the earlier ones (R-LIFE-7)
+            bottom = _bottom(record.direction)
+            reached = STAGE_PERCENT[record.stage]
+            at = record.responded_date_time or record.created_date_time or self.now
+            stages = [bottom] + [
+                s for s in _RUNGS if STAGE_PERCENT[s] <= reached and s is not Stage.WON
+            ]
+            marks_made = [(stage, at) for stage in stages]
+        else:
+            marks_made = [(mark.stage, mark.marked_date_time) for mark in marks]
+        for stage, at in marks_made:
+            self.batch.marks.append(
+                {
+                    "referral_id": rid,
+                    "stage": stage.value,
+                    "marked_at": stored(at),
+                    "marked_by_user_id": self.user.id,
+                }
+            )
+        registration = record.registration
+        if registration is not None:
+            form = dict(registration.form) if registration.form is not None else None
+            if form is not None and "solution_id" in form:
+                exported = {
+                    ref.id: made.id
+                    for ref, (made, _) in zip(
+                        record.details.requirements.solutions, solutions, strict=True
+                    )
+                }
+                form["solution_id"] = exported.get(form["solution_id"], form["solution_id"])
+            created = registration.created_date_time or record.closed_date_time or self.now
+            self.batch.registrations.append(
+                {
+                    "referral_id": rid,
+                    "status": registration.status.value,
+                    "form_json": None if form is None else json.dumps(form),
+                    "message": registration.message,
+                    "submitted_at": _when(registration.submitted_date_time),
+                    "decided_at": _when(registration.decided_date_time),
+                    "created_at": stored(created),
+                    "version": 1,
+                }
+            )
+
+    def _invitations(
+        self,
+        record: ReferralRecord,
+        rid: str,
+        engagement_id: str,
+        parties: list[tuple[OrganizationRow, Any]],
+        party_ids: dict[int, str],
+    ) -> None:
+        world = self.world
+        sent_default = record.created_date_time or self.now
+        context = record.invite_context
+        if context is not None:
+            inviter = world.organization(context.invited_by)
+            self.batch.invitations.append(
+                {
+                    "referral_id": rid,
+                    "from_organization_id": inviter.id,
+                    "from_referral_id": party_ids.get(inviter.id),
+                    "from_user_id": world.users.get(context.invited_by_user or ""),
+                    "help_requested": context.help_requested.value,
+                    "notes": context.notes,
+                    "sent_at": stored(context.sent_date_time or sent_default),
+                }
+            )
+        for org, party in parties:
+            if party.direction is not Direction.INBOUND or org.id not in party_ids:
+                continue
+            inviter = world.me if party.invited_by is None else world.organization(party.invited_by)
+            self.batch.invitations.append(
+                {
+                    "referral_id": party_ids[org.id],
+                    "from_organization_id": inviter.id,
+                    "from_referral_id": rid
+                    if inviter.id == world.me.id
+                    else party_ids.get(inviter.id),
+                    "from_user_id": None,
+                    "help_requested": party.help_requested.value,
+                    "notes": None,
+                    "sent_at": stored(sent_default),
+                }
+            )
+
+
+def _present(session: Session, column: Any, values: Sequence[str]) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(values), 900):
+        found |= set(session.scalars(select(column).where(column.in_(values[start : start + 900]))))
+    return found
+
+
+def _taken(session: Session, records: Sequence[ReferralRecord | None]) -> set[str]:
+    """Ids a party's card cannot reuse: already in the database, or a record's own."""
+    own = {r.id for r in records if r is not None and r.id}
+    cards = [p.id for r in records if r is not None for p in r.parties if p.id]
+    found = set(own)
+    for start in range(0, len(cards), 900):
+        found |= set(
+            session.scalars(
+                select(ReferralRow.id).where(ReferralRow.id.in_(cards[start : start + 900]))
+            )
+        )
+    return found
+
+
+_ANSWERED = (Status.ACCEPTED, Status.WON, Status.LOST)  # accepted once: a team (R-DEAL-2)
+_RUNGS = [Stage.QUALIFIED, Stage.DEVELOPED, Stage.PROPOSED, Stage.NEGOTIATED, Stage.WON]
+
+
+def _bottom(direction: Direction) -> Stage:
+    return Stage.CREATED if direction is Direction.OUTBOUND else Stage.ACCEPTED
+
+
+def _when(moment: datetime | None) -> str | None:
+    return None if moment is None else stored(moment)
+
+
+# --- the whole import ----------------------------------------------------------------------------
+
+
+def import_records(
+    db: Database,
+    user: User,
+    rows: Sequence[tuple[dict[str, Any], dict[str, str]]],
+    *,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> Imported:
+    if user.role not in ADMIN_ROLES:
+        raise NotAllowed(
+            "Only partner admins, referral admins and sellers import deals "
+            f"({user.email} is a {user.role.label.lower()})."
+        )
+    if not rows:
+        return Imported(0, 0)
+    records, problems = validate(rows)
+    if progress:
+        progress("checked", len(rows), len(rows))
+    bulk = len(rows) >= BULK_FROM
+    context = search.bulk_loading(db) if bulk else nullcontext()
+    with context, db.transaction() as session:
+        me = session.get_one(OrganizationRow, user.organization_id)
+        world = _World.read(session, me)
+        found, skip = _check(records, world, session)
+        problems += found
+        if problems:
+            problems.sort(key=lambda p: p.record)
+            raise ImportRefused(problems, len(rows))
+        writer = _Writer(world, user, db.clock.now(), db.new_id)
+        writer.taken = _taken(session, records)
+        writer.engagements = _present(
+            session, EngagementRow.id, [r.engagement_id for r in records if r and r.engagement_id]
+        )
+        added = 0
+        for number, record in enumerate(records, 1):
+            if record is None or number in skip:
+                continue
+            writer.add(record)
+            added += 1
+            if progress and number % 500 == 0:
+                progress("prepared", number, len(rows))
+        if progress:
+            progress("writing", len(rows), len(rows))
+        writer.batch.write_in(session)
+    return Imported(added, len(skip), world.created)
+
+
+def import_file(
+    db: Database, user: User, path: Path, *, form: str | None, progress: IO[str] | None = None
+) -> Imported:
+    rows = read(path, form)
+    if progress is None or len(rows) < PROGRESS_FROM or not progress.isatty():
+        return import_records(db, user, rows)
+    from rich.console import Console  # noqa: PLC0415
+    from rich.progress import Progress  # noqa: PLC0415
+
+    with Progress(console=Console(file=progress), transient=True) as bar:
+        task = bar.add_task(f"Importing {path.name}", total=len(rows) * 2)
+
+        def step(stage: str, done: int, total: int) -> None:
+            bar.update(task, completed=(total if stage != "checked" else 0) + done)
+
+        return import_records(db, user, rows, progress=step)

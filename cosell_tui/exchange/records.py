@@ -1,0 +1,377 @@
+"""One exported referral, shaped like the vendor's Referrals API (SPEC §10, issue 7).
+
+The vendor's field names (`id`, `engagementId`, `name`, `status`, `substatus`,
+`customerProfile`, `details`, `team`, `inviteContext`, `externalReferenceId`, …) carry what
+they carry in the API; this app's own fields (`dealType`, `salesStage`, `location`,
+`parties`, `registration`, …) sit beside them. The same model validates what `import`
+reads, so whatever `export` writes can be read back field for field; docs/exchange.md lists
+every field.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    field_validator,
+)
+from pydantic.alias_generators import to_camel
+
+from cosell_tui.domain.enums import (
+    CompanySize,
+    DealType,
+    DeclineReason,
+    Direction,
+    HelpType,
+    LostReason,
+    RegistrationStatus,
+    SolutionKind,
+    Stage,
+    Status,
+)
+from cosell_tui.domain.lifecycle import STAGE_NAMES, STAGE_PERCENT
+from cosell_tui.domain.validation import (
+    Amount,
+    CalendarDate,
+    Country,
+    Currency,
+    Duns,
+    Email,
+    LongText,
+    Name,
+    OptionalName,
+    PartnerId,
+    Phone,
+)
+
+FORMAT = "cosell-tui referrals 1"
+
+# R-LIFE-9 / issue 7: the API's status and substatus of each of our statuses.
+API_STATUS = {
+    Status.RECEIVED: ("New", "Received"),
+    Status.ACCEPTED: ("Active", "Accepted"),
+    Status.WON: ("Closed", "Won"),
+    Status.LOST: ("Closed", "Lost"),
+    Status.DECLINED: ("Closed", "Declined"),
+    Status.EXPIRED: ("Closed", "Expired"),
+}
+_BY_SUBSTATUS = {sub.casefold(): status for status, (_, sub) in API_STATUS.items()}
+API_DIRECTION = {Direction.INBOUND: "Incoming", Direction.OUTBOUND: "Outgoing"}
+_BY_DIRECTION = {
+    **{name.casefold(): direction for direction, name in API_DIRECTION.items()},
+    **{direction.value: direction for direction in Direction},
+}
+# R-LIFE-8: the Referrals API's own stage names.
+_API_STAGES = {
+    "qualify": Stage.QUALIFIED,
+    "develop": Stage.DEVELOPED,
+    "propose": Stage.PROPOSED,
+    "close": Stage.NEGOTIATED,
+}
+_STAGES_BY_PERCENT = sorted(
+    ((STAGE_PERCENT[s], s) for s in Stage if s not in (Stage.CREATED, Stage.ACCEPTED)),
+    reverse=True,
+)
+
+
+def _moment(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _aware(value: Any) -> Any:
+    """ISO 8601 date-times; one without a zone is read as UTC, as the API writes them."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise ValueError(
+                "Enter a date and time as ISO 8601, e.g. 2026-11-27T09:00:00Z."
+            ) from None
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    raise ValueError("Enter a date and time as ISO 8601, e.g. 2026-11-27T09:00:00Z.")
+
+
+Moment = Annotated[
+    datetime, BeforeValidator(_aware), PlainSerializer(_moment, return_type=str, when_used="json")
+]
+
+
+def _money(value: Decimal) -> int | float:
+    """A JSON number: exact, as the value has at most two decimals (R-Q-1)."""
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+Money = Annotated[Amount, PlainSerializer(_money, when_used="json")]
+
+
+def _enum_text(value: Any) -> Any:
+    """Our enum values, however a CRM capitalises or spaces them ("Lost to competitor")."""
+    if isinstance(value, str):
+        return value.strip().casefold().replace(" ", "_").replace("-", "_")
+    return value
+
+
+def _stage(value: Any) -> Any:
+    """R-LIFE-8: our stage names, the API's Qualify/Develop/Propose/Close, or a percentage
+    (the highest stage not above it)."""
+    if isinstance(value, Stage):
+        return value
+    text = str(value).strip().casefold().removesuffix("%").strip()
+    if text in _API_STAGES:
+        return _API_STAGES[text]
+    for stage in Stage:
+        if text in (stage.value, STAGE_NAMES[stage].casefold()):
+            return stage
+    try:
+        percent = Decimal(text)
+    except ArithmeticError:
+        percent = None
+    if percent is not None and 0 <= percent <= 100:
+        for weight, stage in _STAGES_BY_PERCENT:
+            if weight <= percent:
+                return stage
+        return Stage.ACCEPTED  # below 20 %: the bottom rung
+    raise ValueError(
+        "Use a sales stage (Qualified, Developed, Proposed, Negotiated, Won), the API's "
+        "Qualify/Develop/Propose/Close, or a percentage."
+    )
+
+
+StageName = Annotated[
+    Stage, BeforeValidator(_stage), PlainSerializer(lambda s: STAGE_NAMES[s], return_type=str)
+]
+
+
+ApiDirection = Annotated[
+    Direction,
+    BeforeValidator(lambda v: _BY_DIRECTION.get(_enum_text(v), v)),
+    PlainSerializer(lambda d: API_DIRECTION[d], return_type=str),
+]
+Substatus = Annotated[
+    Status,
+    BeforeValidator(lambda v: _BY_SUBSTATUS.get(_enum_text(v), v)),
+    PlainSerializer(lambda s: API_STATUS[s][1], return_type=str),
+]
+
+
+class Part(BaseModel):
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, extra="ignore", frozen=True
+    )
+
+
+class Place(Part):
+    city: Name
+    country: Country
+
+
+class OrganizationRef(Part):
+    name: Name
+    partner_id: PartnerId = None
+    is_vendor: bool = False
+
+
+class Person(Part):
+    first_name: Name
+    last_name: Name
+    phone_number: Phone
+    email: Email
+    # set for the inviting organization's people on an invited party's team (R-DEAL-2)
+    organization: OrganizationRef | None = None
+
+
+class Contact(Part):
+    """The customer contact: our one name field as the API's first and last name."""
+
+    first_name: Name
+    last_name: OptionalName = None
+    phone_number: Phone
+    email: Email
+
+
+class Address(Part):
+    address_line1: Name
+    city: Name
+    state: OptionalName = None
+    postal_code: OptionalName = None
+    country: Country
+
+
+class CustomerIds(Part):
+    duns: Duns = None
+
+
+class CustomerProfile(Part):
+    name: Name
+    address: Address
+    size: Annotated[CompanySize | None, BeforeValidator(lambda v: v or None)] = None
+    ids: CustomerIds = CustomerIds()
+    team: list[Contact] = Field(default_factory=list, max_length=1)
+
+
+class Consent(Part):
+    consent_to_share_referral_with_microsoft_sellers: bool = False
+
+
+class SolutionRef(Part):
+    id: int | None = None
+    name: Name
+    publisher: OrganizationRef
+    kind: Annotated[SolutionKind, BeforeValidator(_enum_text)] = SolutionKind.PARTNER
+    incentive_eligible: bool = False
+    assessment_location: Place | None = None
+
+
+class Requirements(Part):
+    solutions: list[SolutionRef] = Field(min_length=1)
+
+
+class Details(Part):
+    deal_value: Money
+    currency: Currency
+    closing_date_time: CalendarDate
+    notes: LongText = None
+    campaign_id: OptionalName = None
+    help_requested: Annotated[HelpType, BeforeValidator(_enum_text)] = HelpType.NONE
+    requirements: Requirements
+
+    @field_validator("closing_date_time", mode="before")
+    @classmethod
+    def _date_part(cls, value: Any) -> Any:
+        """The API writes the close date as a date-time; we keep its date."""
+        if isinstance(value, str) and "T" in value:
+            return value.split("T", 1)[0]
+        return value
+
+
+class InviteContext(Part):
+    invited_by: OrganizationRef
+    invited_by_user: Email | None = None
+    notes: LongText = None
+    help_requested: Annotated[HelpType, BeforeValidator(_enum_text)] = HelpType.NONE
+    sent_date_time: Moment | None = None
+
+
+class StageMarkOut(Part):
+    stage: StageName
+    marked_date_time: Moment
+
+
+class SalesStage(Part):
+    stage: StageName
+    percent: int | None = None  # written for people reading the file; the stage decides
+    marks: list[StageMarkOut] = Field(default_factory=list)
+
+
+class PartyOut(Part):
+    """Another party's card (R-INV-4): who it is, where, and its answer — nothing private."""
+
+    id: Annotated[str | None, BeforeValidator(lambda v: v or None)] = None  # its referral's
+    organization: OrganizationRef
+    location: Place | None = None
+    created_date_time: Moment | None = None
+    direction: ApiDirection
+    status: Annotated[Status, BeforeValidator(_enum_text)]
+    invited_by: OrganizationRef | None = None
+    help_requested: Annotated[HelpType, BeforeValidator(_enum_text)] = HelpType.NONE
+
+
+class RegistrationOut(Part):
+    status: Annotated[RegistrationStatus, BeforeValidator(_enum_text)]
+    form: dict[str, Any] | None = None
+    message: LongText = None
+    created_date_time: Moment | None = None
+    submitted_date_time: Moment | None = None
+    decided_date_time: Moment | None = None
+
+
+class ReferralRecord(Part):
+    """One referral: the API's fields, then ours."""
+
+    id: Annotated[str | None, BeforeValidator(lambda v: v or None)] = None
+    engagement_id: Annotated[str | None, BeforeValidator(lambda v: v or None)] = None
+    name: Name
+    status: Literal["New", "Active", "Closed"] | None = None
+    substatus: Substatus
+    status_reason: Annotated[str | None, BeforeValidator(_enum_text)] = None
+    closing_notes: LongText = None
+    direction: ApiDirection
+    external_reference_id: OptionalName = None
+    created_date_time: Moment | None = None
+    received_date_time: Moment | None = None
+    responded_date_time: Moment | None = None
+    closed_date_time: Moment | None = None
+    expiration_date_time: Moment | None = None
+    customer_profile: CustomerProfile
+    consent: Consent = Consent()
+    details: Details
+    team: list[Person] = Field(default_factory=list)
+    invite_context: InviteContext | None = None
+    # --- this app's own fields
+    deal_type: Annotated[DealType | None, BeforeValidator(_enum_text)] = None
+    sales_stage: SalesStage | None = None
+    location: Place
+    parties: list[PartyOut] = Field(default_factory=list)
+    registration: RegistrationOut | None = None
+
+    @field_validator("id", "engagement_id")
+    @classmethod
+    def _uuid(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            return str(uuid.UUID(value))
+        except ValueError:
+            raise ValueError("An id is a UUID, e.g. 3f2b…-….") from None
+
+    def problems(self) -> list[tuple[str, str]]:
+        """What does not hold together, by field (the model checks each field alone)."""
+        found: list[tuple[str, str]] = []
+        status = self.substatus
+        if self.status is not None and self.status != API_STATUS[status][0]:
+            found.append(
+                ("status", f"{self.status} does not go with substatus {API_STATUS[status][1]}.")
+            )
+        if status is Status.RECEIVED and self.direction is Direction.OUTBOUND:
+            found.append(("direction", "A received deal is an incoming one (Incoming)."))
+        if self.direction is Direction.INBOUND and self.invite_context is None:
+            found.append(("inviteContext", "An incoming deal needs who invited it."))
+        reason = self.status_reason
+        if status is Status.LOST:
+            if reason not in {r.value for r in LostReason}:
+                found.append(
+                    ("statusReason", "Use one of " + ", ".join(r.value for r in LostReason) + ".")
+                )
+            elif reason == LostReason.OTHER and not self.closing_notes:
+                found.append(("closingNotes", "A deal lost for reason other needs notes."))
+        elif status is Status.DECLINED:
+            if reason not in {r.value for r in DeclineReason}:
+                found.append(
+                    (
+                        "statusReason",
+                        "Use one of " + ", ".join(r.value for r in DeclineReason) + ".",
+                    )
+                )
+        elif reason is not None:
+            found.append(("statusReason", "Only lost and declined deals carry a reason."))
+        if self.registration is not None and status is not Status.WON:
+            found.append(("registration", "Only a won deal carries a registration."))
+        return found
+
+    @property
+    def stage(self) -> Stage:
+        if self.substatus is Status.WON:
+            return Stage.WON
+        bottom = Stage.CREATED if self.direction is Direction.OUTBOUND else Stage.ACCEPTED
+        if self.sales_stage is None or self.sales_stage.stage in (Stage.CREATED, Stage.ACCEPTED):
+            return bottom
+        return self.sales_stage.stage

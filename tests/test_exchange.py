@@ -1,0 +1,417 @@
+"""Export and import (issue 7, SPEC §10): Referrals-API JSON and CSV, all or nothing."""
+
+from __future__ import annotations
+
+import copy
+import csv
+import io
+import json
+import shutil
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from cosell_tui import cli
+from cosell_tui.clock import FixedClock
+from cosell_tui.demo import build_demo
+from cosell_tui.domain.enums import DealType, Stage
+from cosell_tui.domain.errors import NotAllowed
+from cosell_tui.domain.models import User
+from cosell_tui.exchange import export, importer, tabular
+from cosell_tui.exchange.records import ReferralRecord
+from cosell_tui.store import queries
+from cosell_tui.store.database import Database, open_database
+from cosell_tui.store.schema import ReferralRow
+from tests.conftest import SEED, TODAY
+
+DANA = "dana.whitfield@contoso.example"  # Contoso's partner admin
+
+
+@pytest.fixture(scope="module")
+def empty_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`demo --deals 0`: the same ecosystem as the demo, no deals."""
+    path = tmp_path_factory.mktemp("empty") / "empty.db"
+    database = open_database(path, clock=FixedClock.on(TODAY))
+    build_demo(database, seed=SEED, today=TODAY, deals=0)
+    with database.engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    database.dispose()
+    return path
+
+
+@pytest.fixture
+def empty_db(empty_template: Path, tmp_path: Path) -> Iterator[Database]:
+    path = tmp_path / "empty.db"
+    shutil.copyfile(empty_template, path)
+    database = open_database(path, clock=FixedClock.on(TODAY))
+    yield database
+    database.dispose()
+
+
+def _user(db: Database, email: str) -> User:
+    with db.reading() as session:
+        user = queries.user_by_email(session, email)
+    assert user is not None
+    return user
+
+
+def _export(db: Database, email: str, form: export.Format, path: Path) -> str:
+    export.export(db, _user(db, email), form=form, out=path)
+    return path.read_text(encoding="utf-8")
+
+
+def _records(text: str) -> list[dict[str, Any]]:
+    value: list[dict[str, Any]] = json.loads(text)["value"]
+    return value
+
+
+def _count(db: Database) -> int:
+    with db.reading() as session:
+        return int(session.scalar(select(func.count()).select_from(ReferralRow)) or 0)
+
+
+# --- round trip -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("form", ["json", "csv"])
+def test_round_trip_through_a_fresh_ecosystem_is_lossless(
+    demo_db: Database, empty_db: Database, tmp_path: Path, form: export.Format
+) -> None:
+    # issue 7: export as a partner admin, import into `demo --deals 0`, export again: equal,
+    # ids included
+    first = _export(demo_db, DANA, form, tmp_path / f"first.{form}")
+    result = importer.import_file(
+        empty_db, _user(empty_db, DANA), tmp_path / f"first.{form}", form=None
+    )
+    second = _export(empty_db, DANA, form, tmp_path / f"second.{form}")
+    if form == "json":
+        before, after = _records(first), _records(second)
+        assert len(before) == 24 == result.added
+        assert before == after
+        kinds = {(r["substatus"], r["dealType"]) for r in before}
+        # every kind of deal went through: terminal ones, inbound ones, every deal type
+        assert {("Won", "co_sell"), ("Declined", "co_sell"), ("Expired", "co_sell")} <= kinds
+        assert {r["dealType"] for r in before} == {t.value for t in DealType}
+        assert any(r["registration"] for r in before)
+        assert any(r["parties"] for r in before)
+    else:
+        assert first.splitlines()[0] == ",".join(tabular.columns())
+        assert first == second
+
+
+def test_importing_the_same_file_twice_adds_nothing(
+    demo_db: Database, empty_db: Database, tmp_path: Path
+) -> None:
+    _export(demo_db, DANA, "json", tmp_path / "deals.json")
+    dana = _user(empty_db, DANA)
+    first = importer.import_file(empty_db, dana, tmp_path / "deals.json", form=None)
+    count = _count(empty_db)
+    again = importer.import_file(empty_db, dana, tmp_path / "deals.json", form=None)
+    assert (first.added, again.added, again.skipped) == (24, 0, 24)
+    assert _count(empty_db) == count
+    assert "skipped 24 already in the database" in again.summary()
+
+
+def test_a_crm_file_without_ids_matches_on_the_crm_id(demo_db: Database, tmp_path: Path) -> None:
+    text = _export(demo_db, DANA, "json", tmp_path / "deals.json")
+    records = _records(text)
+    for record in records:
+        record["id"] = None
+        record["engagementId"] = None
+    with_crm = sum(1 for r in records if r["externalReferenceId"])
+    path = tmp_path / "crm.json"
+    path.write_text(json.dumps(records), encoding="utf-8")
+    result = importer.import_file(demo_db, _user(demo_db, DANA), path, form=None)
+    assert result.skipped == with_crm > 0
+    assert result.added == len(records) - with_crm
+
+
+def test_imported_terminal_deals_are_frozen(
+    empty_db: Database, demo_db: Database, tmp_path: Path
+) -> None:
+    # R-STORE-1 / issue 7: terminal deals import as terminal and are then frozen
+    _export(demo_db, DANA, "json", tmp_path / "deals.json")
+    importer.import_file(empty_db, _user(empty_db, DANA), tmp_path / "deals.json", form=None)
+    assert empty_db.path is not None
+    with sqlite3.connect(empty_db.path) as connection:
+        won = connection.execute("SELECT id FROM referrals WHERE status = 'won' LIMIT 1").fetchone()
+        assert won is not None
+        with pytest.raises(sqlite3.IntegrityError, match="closed"):
+            connection.execute("UPDATE referrals SET name = 'x' WHERE id = ?", won)
+        with pytest.raises(sqlite3.IntegrityError, match="closed"):
+            connection.execute("DELETE FROM team_members WHERE referral_id = ?", won)
+
+
+def test_imported_deals_appear_in_the_lists_and_search(
+    demo_db: Database, empty_db: Database, tmp_path: Path
+) -> None:
+    _export(demo_db, DANA, "json", tmp_path / "deals.json")
+    dana = _user(empty_db, DANA)
+    importer.import_file(empty_db, dana, tmp_path / "deals.json", form=None)
+    with demo_db.reading() as session:
+        before = queries.count_visible(session, _user(demo_db, DANA))
+    with empty_db.reading() as session:
+        assert queries.count_visible(session, dana) == before
+        from cosell_tui.store import search
+
+        hits = search.find_deals(session, dana, "Woodgrove")
+    assert hits, "the palette's search index holds the imported deals"
+
+
+# --- who sees what ------------------------------------------------------------------------------
+
+
+def test_a_referral_users_export_holds_only_their_deals(demo_db: Database, tmp_path: Path) -> None:
+    # R-ACL-1, R-ACL-3
+    marco = _user(demo_db, "marco.ruiz@contoso.example")
+    records = _records(_export(demo_db, marco.email, "json", tmp_path / "marco.json"))
+    with demo_db.reading() as session:
+        visible = {r.id for r in queries.list_referrals(session, marco, show="all", limit=1000)}
+    assert {r["id"] for r in records} == visible
+    assert 0 < len(records) < 24
+    assert all(any(m["email"] == marco.email for m in r["team"]) for r in records)
+
+
+def test_a_sellers_export_holds_no_private_deal(demo_db: Database, tmp_path: Path) -> None:
+    records = _records(
+        _export(demo_db, "megan.bowen@microsoft.example", "json", tmp_path / "m.json")
+    )
+    assert records
+    assert all(r["dealType"] != DealType.PRIVATE.value for r in records)
+    # the other parties' cards carry no private notes or CRM ids (R-INV-4)
+    for record in records:
+        for party in record["parties"]:
+            assert set(party) == {
+                "id", "organization", "location", "createdDateTime", "direction", "status",
+                "invitedBy", "helpRequested",
+            }  # fmt: skip
+
+
+def test_the_json_uses_the_referrals_api_names_and_statuses(
+    demo_db: Database, tmp_path: Path
+) -> None:
+    records = _records(_export(demo_db, DANA, "json", tmp_path / "d.json"))
+    pairs = {(r["status"], r["substatus"]) for r in records}
+    assert pairs <= {
+        ("New", "Received"), ("Active", "Accepted"), ("Closed", "Won"), ("Closed", "Lost"),
+        ("Closed", "Declined"), ("Closed", "Expired"),
+    }  # fmt: skip
+    assert ("New", "Received") in pairs and ("Closed", "Won") in pairs
+    record = records[0]
+    for name in ("id", "engagementId", "name", "customerProfile", "details", "team"):
+        assert name in record
+    assert {"dealValue", "currency", "closingDateTime", "notes"} <= set(record["details"])
+    assert {"firstName", "lastName", "phoneNumber", "email"} <= set(record["team"][0])
+
+
+# --- a bad file ----------------------------------------------------------------------------------
+
+
+def _bad_records(demo_db: Database, tmp_path: Path) -> list[dict[str, Any]]:
+    records = _records(_export(demo_db, DANA, "json", tmp_path / "d.json"))[:8]
+    bad = copy.deepcopy(records)
+    del bad[2]["name"]
+    bad[2]["details"]["dealValue"] = -1
+    bad[6]["details"]["currency"] = "EURO"
+    bad[6]["details"]["closingDateTime"] = "2026-02-30"
+    bad[6]["substatus"] = "Pending"
+    for record in bad:  # new ids: otherwise they are skipped as already there
+        record["id"] = record["engagementId"] = None
+        record["externalReferenceId"] = None
+    return bad
+
+
+def test_bad_records_are_all_reported_and_nothing_is_written(
+    demo_db: Database, tmp_path: Path
+) -> None:
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(_bad_records(demo_db, tmp_path)), encoding="utf-8")
+    count = _count(demo_db)
+    with pytest.raises(importer.ImportRefused) as refused:
+        importer.import_file(demo_db, _user(demo_db, DANA), path, form=None)
+    assert _count(demo_db) == count
+    found = {(p.record, p.field) for p in refused.value.problems}
+    assert found == {
+        (3, "name"),
+        (3, "details.dealValue"),
+        (7, "details.currency"),
+        (7, "details.closingDateTime"),
+        (7, "substatus"),
+    }
+    message = str(refused.value)
+    assert message.startswith(
+        "Nothing was imported: 2 of 8 record(s) have problems (records 3, 7)."
+    )
+    assert "record 3, name: This field is required." in message
+
+
+def test_bad_csv_records_are_reported_by_column(demo_db: Database, tmp_path: Path) -> None:
+    path = tmp_path / "bad.csv"
+    rows = [
+        ReferralRecord.model_validate(r)
+        for r in _records(_export(demo_db, DANA, "json", tmp_path / "d.json"))[:2]
+    ]
+    text = "".join(tabular.csv_lines(rows))
+    lines = list(csv.reader(io.StringIO(text)))
+    header = lines[0]
+    lines[2][header.index("details.dealValue")] = "-1"
+    lines[2][header.index("details.currency")] = "EURO"
+    lines[1][header.index("id")] = lines[2][header.index("id")] = ""  # new deals
+    lines[1][header.index("engagementId")] = lines[2][header.index("engagementId")] = ""
+    lines[1][header.index("externalReferenceId")] = ""
+    lines[2][header.index("externalReferenceId")] = ""
+    out = io.StringIO()
+    csv.writer(out).writerows(lines)
+    path.write_text(out.getvalue(), encoding="utf-8")
+    with pytest.raises(importer.ImportRefused) as refused:
+        importer.import_file(demo_db, _user(demo_db, DANA), path, form=None)
+    assert {(p.record, p.field) for p in refused.value.problems} == {
+        (2, "details.dealValue"),
+        (2, "details.currency"),
+    }
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "sentence"),
+    [
+        ("broken.json", b'{"value": [', "is not valid JSON"),
+        ("empty.json", b"  \n", "is empty"),
+        ("short.csv", b"id,name\n1,x\n", "The CSV has no column substatus"),
+        ("binary.json", bytes(range(256)), "is not a text file"),
+        ("object.json", b'{"hello": 1}', "holds no referral records"),
+    ],
+)
+def test_unreadable_files_are_one_sentence_and_exit_1(
+    demo_db: Database,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    name: str,
+    content: bytes,
+    sentence: str,
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    assert demo_db.path is not None
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["import", str(path), "--db", str(demo_db.path), "--as", DANA])
+    assert exit_.value.code == 1
+    err = capsys.readouterr().err.strip()
+    assert sentence in err
+    assert len(err.splitlines()) == 1 and "Traceback" not in err
+
+
+def test_a_missing_file_is_one_sentence(
+    demo_db: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert demo_db.path is not None
+    with pytest.raises(SystemExit):
+        cli.main(["import", str(tmp_path / "nope.json"), "--db", str(demo_db.path)])
+    assert capsys.readouterr().err.strip().endswith(f"There is no file {tmp_path / 'nope.json'}.")
+
+
+def test_a_referral_user_cannot_import(demo_db: Database, tmp_path: Path) -> None:
+    path = tmp_path / "d.json"
+    _export(demo_db, DANA, "json", path)
+    with pytest.raises(NotAllowed, match="Only partner admins, referral admins and sellers"):
+        importer.import_file(demo_db, _user(demo_db, "marco.ruiz@contoso.example"), path, form=None)
+
+
+# --- what other systems write --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("given", "stage"),
+    [
+        ("Qualify", Stage.QUALIFIED),
+        ("Develop", Stage.DEVELOPED),
+        ("Propose", Stage.PROPOSED),
+        ("Close", Stage.NEGOTIATED),
+        ("45", Stage.DEVELOPED),
+        ("60%", Stage.PROPOSED),
+        ("5", Stage.ACCEPTED),
+        ("negotiated", Stage.NEGOTIATED),
+    ],
+)
+def test_stages_from_other_systems_are_mapped(
+    demo_db: Database, empty_db: Database, tmp_path: Path, given: str, stage: Stage
+) -> None:
+    # R-LIFE-8: the API's Qualify/Develop/Propose/Close and bare percentages
+    records = _records(_export(demo_db, DANA, "json", tmp_path / "d.json"))
+    record = next(
+        r for r in records if r["substatus"] == "Accepted" and r["direction"] == "Incoming"
+    )
+    record["salesStage"] = {"stage": given}
+    path = tmp_path / "one.json"
+    path.write_text(json.dumps([record]), encoding="utf-8")
+    dana = _user(empty_db, DANA)
+    importer.import_file(empty_db, dana, path, form=None)
+    with empty_db.reading() as session:
+        referral = queries.referral(session, record["id"])
+    assert referral.stage is stage
+    # marking a stage marks the earlier ones (R-LIFE-7)
+    assert [m.stage for m in referral.stage_marks][-1] is stage
+    assert referral.stage_marks[0].stage is Stage.ACCEPTED
+
+
+def test_missing_customers_organizations_and_solutions_are_created(
+    demo_db: Database, tmp_path: Path
+) -> None:
+    records = _records(_export(demo_db, DANA, "json", tmp_path / "d.json"))
+    record = next(r for r in records if r["parties"] and r["direction"] == "Outgoing")
+    record["id"] = record["engagementId"] = record["externalReferenceId"] = None
+    record["customerProfile"]["name"] = "Brand New Customer Ltd"
+    record["customerProfile"]["ids"]["duns"] = "999888777"
+    record["details"]["requirements"]["solutions"][0].update(
+        id=None, name="Quantum Ledger", kind="partner", incentiveEligible=False
+    )
+    record["parties"].append(
+        {
+            "organization": {"name": "Adatum Partners", "partnerId": "4999999"},
+            "location": {"city": "Oslo", "country": "NO"},
+            "direction": "Incoming",
+            "status": "received",
+        }
+    )
+    path = tmp_path / "new.json"
+    path.write_text(json.dumps([record]), encoding="utf-8")
+    result = importer.import_file(demo_db, _user(demo_db, DANA), path, form=None)
+    assert result.added == 1
+    assert result.created == {
+        "customer(s)": 1, "organization(s)": 1, "location(s)": 1, "solution(s)": 1,
+    }  # fmt: skip
+    with demo_db.reading() as session:
+        adatum = next(o for o in queries.organizations(session) if o.partner_id == "4999999")
+        assert [loc.label for loc in adatum.locations] == ["Oslo, NO"]
+    # the second time, everything is matched: nothing new
+    again = importer.import_file(demo_db, _user(demo_db, DANA), path, form=None)
+    assert not +again.created
+
+
+# --- writing files -------------------------------------------------------------------------------
+
+
+def test_export_to_a_path_under_a_regular_file_is_one_sentence(
+    demo_db: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    blocker = tmp_path / "file.txt"
+    blocker.write_text("x")
+    assert demo_db.path is not None
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["export", "--db", str(demo_db.path), "--out", str(blocker / "out.json")])
+    assert exit_.value.code == 1
+    err = capsys.readouterr().err.strip()
+    assert err.endswith("a part of that path is a file, not a folder.")
+    assert len(err.splitlines()) == 1
+
+
+def test_export_replaces_a_file_whole(demo_db: Database, tmp_path: Path) -> None:
+    (tmp_path / "out").mkdir()
+    target = tmp_path / "out" / "deals.csv"
+    target.write_text("old")
+    text = _export(demo_db, DANA, "csv", target)
+    assert text.startswith("id,engagementId,name,")
+    assert [p.name for p in target.parent.iterdir()] == ["deals.csv"]  # no temporary file left
