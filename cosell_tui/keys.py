@@ -60,7 +60,11 @@ PLACES: tuple[Place, ...] = (
     Place(
         "Main screen",
         "on the main screen",
-        ("cosell_tui.widgets.deal_list:DealList", _TABS),
+        (
+            "cosell_tui.widgets.deal_list:DealList",
+            "cosell_tui.widgets.pipeline:PipelineView",
+            _TABS,
+        ),
         ("cosell_tui.screens.main:MainScreen",),
     ),
     Place(

@@ -44,6 +44,7 @@ from cosell_tui.store.search import DealHit
 
 if TYPE_CHECKING:
     from cosell_tui.domain.wizard import Draft
+    from cosell_tui.store.pipeline import Pipeline
 
 
 class DatabaseSource:
@@ -72,6 +73,13 @@ class DatabaseSource:
                 lists.count(session, self.user, query.with_(search="")),
                 lists.totals(session, self.user, query),
             )
+
+    def pipeline(self) -> Pipeline:
+        """The Pipeline tab's figures (issue 7), in one snapshot."""
+        from cosell_tui.store import pipeline  # noqa: PLC0415 (only when the tab shows)
+
+        with self.db.reading() as session:
+            return pipeline.pipeline(session, self.user, self.db.clock.now())
 
     def unread(self) -> int:
         with self.db.reading() as session:

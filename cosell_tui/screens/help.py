@@ -38,6 +38,7 @@ EXPLANATIONS = {
 # Where the focused widget is, in the user's words (by class name, nearest first).
 FOCUS_NAMES = {
     "DealList": "In the list",
+    "PipelineView": "In the pipeline",
     "FilterInput": "In the filter",
     "Input": "In this field",
     "TextArea": "In this text",

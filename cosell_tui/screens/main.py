@@ -1,4 +1,4 @@
-"""The main screen (R-UI-1): Inbound, Outbound and Favorites, a filter, a status bar."""
+"""The main screen (R-UI-1): Inbound, Outbound, Favorites and Pipeline, a filter, a status bar."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from cosell_tui.domain.listing import DealQuery, Show, SortKey, Tab, first_query
 from cosell_tui.screens.sort import SortDialog
 from cosell_tui.widgets.deal_list import DealList, Summary
 from cosell_tui.widgets.footer import KeysFooter
+from cosell_tui.widgets.pipeline import PipelineView
 from cosell_tui.widgets.reporting import ReportsWorkerErrors
 from cosell_tui.widgets.text import literal, money
 from cosell_tui.widgets.watching import forget
@@ -32,11 +33,16 @@ if TYPE_CHECKING:
     from cosell_tui.domain.models import ValueTotal
     from cosell_tui.domain.wizard import Draft
     from cosell_tui.screens.wizard.base import WizardContext
+    from cosell_tui.store.pipeline import Pipeline
 
 LIST_ACTIONS = frozenset(
     {"tab", "filter", "sort", "view", "favorite", "answer", "copy", "new_deal", "cannot_create"}
 )
 TAB_TITLES = {Tab.INBOUND: "1 Inbound", Tab.OUTBOUND: "2 Outbound", Tab.FAVORITES: "3 Favorites"}
+PIPELINE = "pipeline"
+"""The fourth tab's id: no list, so not a `Tab` (issue 7)."""
+NOT_ON_PIPELINE = LIST_ACTIONS - {"tab", "new_deal", "cannot_create"}
+"""List keys that have no list to act on there (hidden from the footer)."""
 
 
 class FilterInput(Input):
@@ -120,6 +126,15 @@ class MainScreen(ReportsWorkerErrors, Screen[None]):
             show=False,
             id="main.favorites",
             tooltip="Deals you marked",
+            priority=True,
+        ),
+        Binding(
+            "4",
+            "tab('pipeline')",
+            "Pipeline",
+            show=False,
+            id="main.pipeline",
+            tooltip="Your pipeline by stage, win rate, due soon",
             priority=True,
         ),
         Binding(
@@ -214,6 +229,7 @@ class MainScreen(ReportsWorkerErrors, Screen[None]):
         self._unconnected: list[DealList] | None = None  # lists waiting for the first rows
         self._open_when_signed_in: str | None = None
         self._switched = 0  # tabs switched by a key whose TabActivated is not in yet
+        self._list_tab = Tab.INBOUND  # the list tab in view, or the last one (on Pipeline)
 
     @property
     def cosell(self) -> CoSellApp:
@@ -226,6 +242,7 @@ class MainScreen(ReportsWorkerErrors, Screen[None]):
         config = self.cosell.config
         show = Show(config.default_view)
         self.queries = {tab: query.with_(show=show) for tab, query in self.queries.items()}
+        self._list_tab = Tab(config.default_tab)
         with TabbedContent(initial=config.default_tab):
             for tab in Tab:
                 with TabPane(TAB_TITLES[tab], id=tab.value):
@@ -235,6 +252,8 @@ class MainScreen(ReportsWorkerErrors, Screen[None]):
                         id=f"list-{tab.value}",
                         on_counted=self._list_counted,
                     )
+            with TabPane("4 Pipeline", id=PIPELINE):
+                yield PipelineView(id="pipeline-view")
         yield FilterInput(placeholder="Filter: deal or customer name", id="filter")
         yield StatusBar()
         yield KeysFooter()
@@ -255,6 +274,8 @@ class MainScreen(ReportsWorkerErrors, Screen[None]):
         self._unconnected = [d for d in self.query(DealList) if d is not self.current_list]
         self.current_list.connect(self.cosell.source)
         self._show_who()
+        if self.pipeline_shown:  # `4` pressed while the database opened
+            self.query_one(PipelineView).shown(self.cosell.source)
         if self._open_when_signed_in is not None:  # enter pressed on an early row
             self._push_deal(self._open_when_signed_in)
             self._open_when_signed_in = None
@@ -280,6 +301,7 @@ class MainScreen(ReportsWorkerErrors, Screen[None]):
     def reload_all(self) -> None:
         for deal_list in self.query(DealList):
             deal_list.reload()
+        self._pipeline_changed()
         self.refresh_totals()
         self.cosell.refresh_unread()
 
@@ -287,7 +309,15 @@ class MainScreen(ReportsWorkerErrors, Screen[None]):
 
     @property
     def tab(self) -> Tab:
-        return Tab(self.query_one(TabbedContent).active)
+        """The list tab in view; on the Pipeline tab, the list tab shown last."""
+        active = self.query_one(TabbedContent).active
+        if active != PIPELINE:
+            self._list_tab = Tab(active)
+        return self._list_tab
+
+    @property
+    def pipeline_shown(self) -> bool:
+        return self.is_mounted and self.query_one(TabbedContent).active == PIPELINE
 
     @property
     def current_list(self) -> DealList:
@@ -314,8 +344,14 @@ class MainScreen(ReportsWorkerErrors, Screen[None]):
         underline, the focus, the filter, the status bar (totals kept from the list's last
         read) and the footer (whose a/d change their style in place)."""
         self._underline_active_tab()
-        self.set_focus(self.current_list)
-        self._show_filter()
+        if self.pipeline_shown:
+            view = self.query_one(PipelineView)
+            self.set_focus(view)
+            self.query_one("#filter", Input).display = False
+            view.shown(self.cosell.source if self.cosell.signed_in else None)
+        else:
+            self.set_focus(self.current_list)
+            self._show_filter()
         self.refresh_totals()
         self.query_one(KeysFooter).sync()
 
@@ -416,6 +452,8 @@ class MainScreen(ReportsWorkerErrors, Screen[None]):
             return False  # keys typed while the wizard opens must not act on the list
         if action in LIST_ACTIONS and isinstance(self.focused, FilterInput):
             return False  # typed in the filter: text (the list's keys have priority)
+        if action in NOT_ON_PIPELINE and self.pipeline_shown:
+            return False  # no list there to filter, sort or act on
         if action in ("favorite", "answer") and not self.cosell.signed_in:
             return False  # the early rows (store/early.py) show before the store can write
         if action in ("new_deal", "cannot_create"):  # R-ACL-2: `n` only for who may create
@@ -451,6 +489,7 @@ class MainScreen(ReportsWorkerErrors, Screen[None]):
             for deal_list in self.query(DealList):
                 keep = referral_id if deal_list is self.current_list else None
                 deal_list.reload(keep=keep)
+            self._pipeline_changed()
             self.refresh_totals()
 
         self.app.push_screen(DealScreen(referral_id, then=then), closed)
@@ -569,6 +608,9 @@ class MainScreen(ReportsWorkerErrors, Screen[None]):
         kept until the list reads again: a tab switch reads nothing), or read now."""
         if not self.cosell.signed_in:
             return  # the database is still opening
+        if self.pipeline_shown:
+            self._show_pipeline_totals()
+            return
         query = self.queries[self.tab]
         summary = self.current_list.summary
         if summary is None:
@@ -584,7 +626,7 @@ class MainScreen(ReportsWorkerErrors, Screen[None]):
         self.app.call_from_thread(self._show_totals, query, unfiltered, totals)
 
     def _show_totals(self, query: DealQuery, unfiltered: int, totals: list[ValueTotal]) -> None:
-        if query != self.queries[self.tab]:
+        if query != self.queries[self.tab] or self.pipeline_shown:
             return  # another tab or filter is showing by now
         self._show_summary(Summary(query, self.current_list.total, unfiltered, totals))
 
@@ -597,6 +639,33 @@ class MainScreen(ReportsWorkerErrors, Screen[None]):
             f"{money(t.total, t.currency)} ~{money(t.weighted, '').strip()}" for t in totals[:3]
         ]
         more = f" +{len(totals) - 3}" if len(totals) > 3 else ""
+        bar.show("values", " · ".join(parts) + more)
+
+    # --- the Pipeline tab (issue 7) ----------------------------------------------------------
+
+    def _pipeline_changed(self) -> None:
+        """Deals changed: the pipeline reads again, now if in view, else when next shown."""
+        self.query_one(PipelineView).changed(in_view=self.pipeline_shown)
+
+    @on(PipelineView.Updated)
+    def _pipeline_updated(self) -> None:
+        if self.pipeline_shown:
+            self._show_pipeline_totals()
+
+    def _show_pipeline_totals(self) -> None:
+        figures: Pipeline | None = self.query_one(PipelineView).figures
+        bar = self.query_one(StatusBar)
+        if figures is None:
+            bar.show("rows", "…")
+            bar.show("values", "")
+            return
+        bar.show("rows", f"{figures.active} active")
+        currencies = figures.currencies()
+        parts = [
+            f"{money(value, currency)} ~{money(weighted, '').strip()}"
+            for currency, _, value, weighted in currencies[:3]
+        ]
+        more = f" +{len(currencies) - 3}" if len(currencies) > 3 else ""
         bar.show("values", " · ".join(parts) + more)
 
     def _show_unread(self, unread: int) -> None:
