@@ -81,6 +81,15 @@ class DatabaseSource:
         with self.db.reading() as session:
             return pipeline.pipeline(session, self.user, self.db.clock.now())
 
+    def export_view(self, query: DealQuery, path: Path, form: str) -> int:
+        """The list as the user has it, to a file (`x`, issue 7); how many deals went out."""
+        from cosell_tui.exchange import export  # noqa: PLC0415
+
+        done = export.export(
+            self.db, self.user, form=export.format_of(path, form), out=path, query=query
+        )
+        return done.count
+
     def unread(self) -> int:
         with self.db.reading() as session:
             return queries.unread_count(session, self.user.id)

@@ -18,7 +18,7 @@ from cosell_tui.domain import rights
 from cosell_tui.domain.enums import Status
 from cosell_tui.domain.errors import DomainError
 from cosell_tui.domain.listing import DealQuery, Show, SortKey, Tab, first_query
-from cosell_tui.screens.sort import SortDialog
+from cosell_tui.screens.sort import TITLES, SortDialog
 from cosell_tui.widgets.deal_list import DealList, Summary
 from cosell_tui.widgets.footer import KeysFooter
 from cosell_tui.widgets.pipeline import PipelineView
@@ -36,13 +36,20 @@ if TYPE_CHECKING:
     from cosell_tui.store.pipeline import Pipeline
 
 LIST_ACTIONS = frozenset(
-    {"tab", "filter", "sort", "view", "favorite", "answer", "copy", "new_deal", "cannot_create"}
-)
+    {
+        "tab", "filter", "sort", "view", "favorite", "answer", "copy", "export", "new_deal",
+        "cannot_create",
+    }
+)  # fmt: skip
 TAB_TITLES = {Tab.INBOUND: "1 Inbound", Tab.OUTBOUND: "2 Outbound", Tab.FAVORITES: "3 Favorites"}
 PIPELINE = "pipeline"
 """The fourth tab's id: no list, so not a `Tab` (issue 7)."""
 NOT_ON_PIPELINE = LIST_ACTIONS - {"tab", "new_deal", "cannot_create"}
 """List keys that have no list to act on there (hidden from the footer)."""
+
+
+def sort_label(key: SortKey) -> str:
+    return TITLES.get(key, key.value.replace("_", " ")).lower()
 
 
 class FilterInput(Input):
@@ -192,6 +199,15 @@ class MainScreen(ReportsWorkerErrors, Screen[None]):
             show=False,
             id="list.copy",
             tooltip="Copy name and id",
+            priority=True,
+        ),
+        Binding(
+            "x",
+            "export",
+            "Export",
+            show=False,
+            id="list.export",
+            tooltip="Export this view to CSV or JSON",
             priority=True,
         ),
         Binding(
@@ -454,7 +470,7 @@ class MainScreen(ReportsWorkerErrors, Screen[None]):
             return False  # typed in the filter: text (the list's keys have priority)
         if action in NOT_ON_PIPELINE and self.pipeline_shown:
             return False  # no list there to filter, sort or act on
-        if action in ("favorite", "answer") and not self.cosell.signed_in:
+        if action in ("favorite", "answer", "export") and not self.cosell.signed_in:
             return False  # the early rows (store/early.py) show before the store can write
         if action in ("new_deal", "cannot_create"):  # R-ACL-2: `n` only for who may create
             if not self.cosell.signed_in:
@@ -480,6 +496,32 @@ class MainScreen(ReportsWorkerErrors, Screen[None]):
         if row is not None:
             self.app.copy_to_clipboard(f"{row.name} ({row.id})")
             self.notify("Copied the deal's name and id.", timeout=2)
+
+    def action_export(self) -> None:
+        """`x`: this list as it is — tab, view, filter, sort — to a file (issue 7)."""
+        from cosell_tui.screens.dialogs.export import ExportDialog, ExportRequest  # noqa: PLC0415
+
+        query = self.queries[self.tab]
+        source = self.cosell.source
+        shown = self.current_list.total
+        parts = [TAB_TITLES[query.tab].split(" ", 1)[1], f"{query.show.value} deals"]
+        if query.search:
+            parts.append(f"filter “{query.search}”")
+        parts.append(
+            f"sorted by {sort_label(query.sort)}" + (", reversed" if query.descending else "")
+        )
+        if shown is not None:
+            parts.append(f"{shown} deal{'s' if shown != 1 else ''}")
+        default = f"cosell-{query.tab.value}-{source.today().isoformat()}.csv"
+
+        def run(request: ExportRequest) -> int:
+            return source.export_view(query, request.path, request.form)
+
+        def done(result: ExportRequest | None) -> None:
+            if result is not None:
+                self.notify(f"Exported {result.count} deal(s) to {result.path}.")
+
+        self.app.push_screen(ExportDialog(" · ".join(parts), default, run), done)
 
     def _push_deal(self, referral_id: str, then: str | None = None) -> None:
         from cosell_tui.screens.deal import DealScreen  # noqa: PLC0415
