@@ -3,7 +3,8 @@
 Runs, in turn: the launch figures (bench/launch.py: the bare Textual app's footer, cosell-tui's
 footer and first Inbound rows, in tmux), the key → frame figures and peak memory
 (bench/keys.py: cursor down, page down, tab switch, a filter keystroke, a palette keystroke,
-opening a deal), the demo build time (bench/data.py: cached with the database) and the wall
+opening a deal), the demo build time (bench/data.py: cached with the database), export and
+import of 100 000 records (bench/exchange.py, issue 7) and the wall
 time of the last full `make test` (recorded by the Makefile in bench/.cache/make-test.json;
 `--make-test` runs it afresh, about 8 minutes). At another size than 100 000 deals only the
 launch and filter figures run (no targets there: they show how cost grows). Usage:
@@ -23,6 +24,7 @@ from datetime import datetime
 from pathlib import Path
 
 from bench.data import CACHE, TARGET_SECONDS, demo_db
+from bench.exchange import exchange_figures
 from bench.keys import FIGURES, key_figures
 from bench.launch import launch_figures
 from bench.terminal import TARGET_DEALS, Figure, print_table
@@ -87,6 +89,9 @@ def main() -> None:
     print(f"key figures: {key_runs} runs…", file=sys.stderr, flush=True)
     figures += key_figures(args.deals, key_runs, args.samples, args.size, wanted)
     figures.append(demo)
+    if args.deals == TARGET_DEALS and not args.only:
+        print("export and import (issue 7)…", file=sys.stderr, flush=True)
+        figures += exchange_figures()
     if args.deals == TARGET_DEALS or args.make_test:
         figures.append(make_test_figure(args.make_test))
 

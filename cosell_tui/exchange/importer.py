@@ -148,6 +148,7 @@ def read(path: Path, form: str | None) -> Parsed:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise DomainError(f"{path} is not UTF-8 text; import takes JSON or CSV.") from None
+    del raw  # a large file: keep one copy of it
     if not text.strip():
         raise DomainError(f"{path} is empty.")
     kind = form or ("csv" if path.suffix.casefold() == ".csv" else "json")

@@ -20,8 +20,10 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    ModelWrapValidatorHandler,
     PlainSerializer,
     field_validator,
+    model_validator,
 )
 from pydantic.alias_generators import to_camel
 
@@ -76,6 +78,11 @@ _API_STAGES = {
     "propose": Stage.PROPOSED,
     "close": Stage.NEGOTIATED,
 }
+_STAGE_WORDS = {
+    **{stage.value: stage for stage in Stage},
+    **{STAGE_NAMES[stage].casefold(): stage for stage in Stage},
+    **_API_STAGES,
+}
 _STAGES_BY_PERCENT = sorted(
     ((STAGE_PERCENT[s], s) for s in Stage if s not in (Stage.CREATED, Stage.ACCEPTED)),
     reverse=True,
@@ -126,11 +133,8 @@ def _stage(value: Any) -> Any:
     if isinstance(value, Stage):
         return value
     text = str(value).strip().casefold().removesuffix("%").strip()
-    if text in _API_STAGES:
-        return _API_STAGES[text]
-    for stage in Stage:
-        if text in (stage.value, STAGE_NAMES[stage].casefold()):
-            return stage
+    if text in _STAGE_WORDS:
+        return _STAGE_WORDS[text]
     try:
         percent = Decimal(text)
     except ArithmeticError:
@@ -169,18 +173,41 @@ class Part(BaseModel):
     )
 
 
-class Place(Part):
+_SHARED: dict[tuple[type, str], Any] = {}
+_SHARED_MAX = 20_000
+
+
+class Shared(Part):
+    """A part many records repeat (a customer, a team member, a solution, an organization):
+    validated once per distinct value, the frozen result shared — quicker and smaller for a
+    large import, where the same few hundred of them come back on every record."""
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _once(cls, value: Any, handler: ModelWrapValidatorHandler[Any]) -> Any:
+        if not isinstance(value, dict):
+            return handler(value)
+        key = (cls, repr(value))  # the same exporter writes the same order: a miss otherwise
+        found = _SHARED.get(key)
+        if found is None:
+            found = handler(value)
+            if len(_SHARED) < _SHARED_MAX:
+                _SHARED[key] = found
+        return found
+
+
+class Place(Shared):
     city: Name
     country: Country
 
 
-class OrganizationRef(Part):
+class OrganizationRef(Shared):
     name: Name
     partner_id: PartnerId = None
     is_vendor: bool = False
 
 
-class Person(Part):
+class Person(Shared):
     first_name: Name
     last_name: Name
     phone_number: Phone
@@ -189,7 +216,7 @@ class Person(Part):
     organization: OrganizationRef | None = None
 
 
-class Contact(Part):
+class Contact(Shared):
     """The customer contact: our one name field as the API's first and last name."""
 
     first_name: Name
@@ -210,7 +237,7 @@ class CustomerIds(Part):
     duns: Duns = None
 
 
-class CustomerProfile(Part):
+class CustomerProfile(Shared):
     name: Name
     address: Address
     size: Annotated[CompanySize | None, BeforeValidator(lambda v: v or None)] = None
@@ -222,7 +249,7 @@ class Consent(Part):
     consent_to_share_referral_with_microsoft_sellers: bool = False
 
 
-class SolutionRef(Part):
+class SolutionRef(Shared):
     id: int | None = None
     name: Name
     publisher: OrganizationRef
