@@ -20,10 +20,10 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
-    ModelWrapValidatorHandler,
     PlainSerializer,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
     field_validator,
-    model_validator,
 )
 from pydantic.alias_generators import to_camel
 
@@ -177,17 +177,15 @@ _SHARED: dict[tuple[type, str], Any] = {}
 _SHARED_MAX = 20_000
 
 
-class Shared(Part):
+def _once(model: type[Part]) -> WrapValidator:
     """A part many records repeat (a customer, a team member, a solution, an organization):
     validated once per distinct value, the frozen result shared — quicker and smaller for a
     large import, where the same few hundred of them come back on every record."""
 
-    @model_validator(mode="wrap")
-    @classmethod
-    def _once(cls, value: Any, handler: ModelWrapValidatorHandler[Any]) -> Any:
+    def validate(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
         if not isinstance(value, dict):
             return handler(value)
-        key = (cls, repr(value))  # the same exporter writes the same order: a miss otherwise
+        key = (model, repr(value))  # the same exporter writes the same order: a miss otherwise
         found = _SHARED.get(key)
         if found is None:
             found = handler(value)
@@ -195,28 +193,34 @@ class Shared(Part):
                 _SHARED[key] = found
         return found
 
+    return WrapValidator(validate)
 
-class Place(Shared):
+
+class Place(Part):
     city: Name
     country: Country
 
 
-class OrganizationRef(Shared):
+class OrganizationRef(Part):
     name: Name
     partner_id: PartnerId = None
     is_vendor: bool = False
 
 
-class Person(Shared):
+SharedPlace = Annotated[Place, _once(Place)]
+SharedOrganization = Annotated[OrganizationRef, _once(OrganizationRef)]
+
+
+class Person(Part):
     first_name: Name
     last_name: Name
     phone_number: Phone
     email: Email
     # set for the inviting organization's people on an invited party's team (R-DEAL-2)
-    organization: OrganizationRef | None = None
+    organization: SharedOrganization | None = None
 
 
-class Contact(Shared):
+class Contact(Part):
     """The customer contact: our one name field as the API's first and last name."""
 
     first_name: Name
@@ -237,29 +241,29 @@ class CustomerIds(Part):
     duns: Duns = None
 
 
-class CustomerProfile(Shared):
+class CustomerProfile(Part):
     name: Name
     address: Address
     size: Annotated[CompanySize | None, BeforeValidator(lambda v: v or None)] = None
     ids: CustomerIds = CustomerIds()
-    team: list[Contact] = Field(default_factory=list, max_length=1)
+    team: list[Annotated[Contact, _once(Contact)]] = Field(default_factory=list, max_length=1)
 
 
 class Consent(Part):
     consent_to_share_referral_with_microsoft_sellers: bool = False
 
 
-class SolutionRef(Shared):
+class SolutionRef(Part):
     id: int | None = None
     name: Name
-    publisher: OrganizationRef
+    publisher: SharedOrganization
     kind: Annotated[SolutionKind, BeforeValidator(_enum_text)] = SolutionKind.PARTNER
     incentive_eligible: bool = False
-    assessment_location: Place | None = None
+    assessment_location: SharedPlace | None = None
 
 
 class Requirements(Part):
-    solutions: list[SolutionRef] = Field(min_length=1)
+    solutions: list[Annotated[SolutionRef, _once(SolutionRef)]] = Field(min_length=1)
 
 
 class Details(Part):
@@ -281,7 +285,7 @@ class Details(Part):
 
 
 class InviteContext(Part):
-    invited_by: OrganizationRef
+    invited_by: SharedOrganization
     invited_by_user: Email | None = None
     notes: LongText = None
     help_requested: Annotated[HelpType, BeforeValidator(_enum_text)] = HelpType.NONE
@@ -303,12 +307,12 @@ class PartyOut(Part):
     """Another party's card (R-INV-4): who it is, where, and its answer — nothing private."""
 
     id: Annotated[str | None, BeforeValidator(lambda v: v or None)] = None  # its referral's
-    organization: OrganizationRef
-    location: Place | None = None
+    organization: SharedOrganization
+    location: SharedPlace | None = None
     created_date_time: Moment | None = None
     direction: ApiDirection
     status: Annotated[Status, BeforeValidator(_enum_text)]
-    invited_by: OrganizationRef | None = None
+    invited_by: SharedOrganization | None = None
     help_requested: Annotated[HelpType, BeforeValidator(_enum_text)] = HelpType.NONE
 
 
@@ -338,15 +342,15 @@ class ReferralRecord(Part):
     responded_date_time: Moment | None = None
     closed_date_time: Moment | None = None
     expiration_date_time: Moment | None = None
-    customer_profile: CustomerProfile
+    customer_profile: Annotated[CustomerProfile, _once(CustomerProfile)]
     consent: Consent = Consent()
     details: Details
-    team: list[Person] = Field(default_factory=list)
+    team: list[Annotated[Person, _once(Person)]] = Field(default_factory=list)
     invite_context: InviteContext | None = None
     # --- this app's own fields
     deal_type: Annotated[DealType | None, BeforeValidator(_enum_text)] = None
     sales_stage: SalesStage | None = None
-    location: Place
+    location: SharedPlace
     parties: list[PartyOut] = Field(default_factory=list)
     registration: RegistrationOut | None = None
 
