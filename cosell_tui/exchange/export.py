@@ -357,7 +357,7 @@ def render(
 
 
 def _indented(text: str, prefix: str) -> str:
-    return "\n".join(prefix + line for line in text.splitlines())
+    return prefix + text.replace("\n", "\n" + prefix)  # JSON strings hold no raw line break
 
 
 def write_atomically(path: Path, pieces: Iterable[str]) -> None:
