@@ -160,6 +160,21 @@ class PipelineView(VerticalScroll, ReportsWorkerErrors, can_focus=True):
     def compose(self) -> ComposeResult:
         yield Static(Text("Reading the pipeline…"), id="pipeline-body")
 
+    # every key moves at once: an animated scroll swallows keys typed while it runs
+    def action_scroll_down(self) -> None:
+        self.scroll_relative(y=1, animate=False, immediate=True)
+
+    def action_scroll_up(self) -> None:
+        self.scroll_relative(y=-1, animate=False, immediate=True)
+
+    def action_page_down(self) -> None:
+        self.scroll_relative(y=self.scrollable_content_region.height, animate=False, immediate=True)
+
+    def action_page_up(self) -> None:
+        self.scroll_relative(
+            y=-self.scrollable_content_region.height, animate=False, immediate=True
+        )
+
     # --- reading ---------------------------------------------------------------------------
 
     def shown(self, source: DatabaseSource | None) -> None:
