@@ -82,22 +82,6 @@ async def test_4_shows_the_pipeline_and_it_follows_a_deal_that_changes(
         assert status(app, "rows").count("/") == 1
 
 
-async def test_j_and_k_typed_in_a_burst_scroll_a_line_each(
-    demo_db: Database, people: dict[str, User]
-) -> None:
-    async with running(demo_db, people["Dana"]) as (app, pilot):
-        await pilot.press("4")
-        await settle(app, pilot)
-        view = app.screen.query_one(PipelineView)
-        assert view.max_scroll_y >= 4  # at 80x24 the charts scroll under the figures
-        await pilot.press("j", "j", "j", "j")
-        await pilot.pause()
-        assert view.scroll_y == 4
-        await pilot.press("k", "k", "k")
-        await pilot.pause()
-        assert view.scroll_y == 1
-
-
 def test_time_left_never_promises_more_than_there_is() -> None:
     now = datetime(2026, 11, 27, 9, tzinfo=UTC)
     assert time_left(now + timedelta(days=1, hours=12, minutes=59), now) == "1 d 12 h"
