@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from rich.console import Console
+from textual import events
 from textual.pilot import Pilot
 from textual.widgets import Static
 
@@ -80,6 +81,25 @@ async def test_4_shows_the_pipeline_and_it_follows_a_deal_that_changes(
         await pilot.press("1")
         await settle(app, pilot)
         assert status(app, "rows").count("/") == 1
+
+
+async def test_j_and_k_typed_in_a_burst_scroll_a_line_each(
+    demo_db: Database, people: dict[str, User]
+) -> None:
+    """Keys faster than a frame (a held key over SSH): each one moves the view a line."""
+    async with running(demo_db, people["Dana"]) as (app, pilot):
+        await pilot.press("4")
+        await settle(app, pilot)
+        view = app.screen.query_one(PipelineView)
+        assert view.max_scroll_y >= 4  # at 80x24 the charts scroll under the figures
+        for _ in range(4):
+            app.post_message(events.Key("j", "j"))  # all queued before any is handled
+        await settle(app, pilot)
+        assert view.scroll_y == 4
+        for _ in range(3):
+            app.post_message(events.Key("k", "k"))
+        await settle(app, pilot)
+        assert view.scroll_y == 1
 
 
 def test_time_left_never_promises_more_than_there_is() -> None:
