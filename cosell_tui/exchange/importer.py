@@ -624,24 +624,23 @@ class _Writer:
                 ).id
             company = world.company(record)
             contact = record.customer_profile.team[0] if record.customer_profile.team else None
-            self.batch.engagements.append(
-                {
-                    "id": engagement_id,
-                    "company_id": company.id,
-                    "contact_name": None
-                    if contact is None
-                    else " ".join(p for p in (contact.first_name, contact.last_name) if p),
-                    "contact_phone": None if contact is None else contact.phone_number,
-                    "contact_email": None if contact is None else contact.email,
-                    "contact_consent": int(
-                        record.consent.consent_to_share_referral_with_microsoft_sellers
-                    ),
-                    "created_by_organization_id": creator,
-                    "is_assessment": int(is_assessment),
-                    "deal_type": DealType.PRIVATE.value,  # set below, from the parties
-                    "created_at": stored(record.created_date_time or self.now),
-                }
-            )
+            engagement_row: dict[str, Any] = {
+                "id": engagement_id,
+                "company_id": company.id,
+                "contact_name": None
+                if contact is None
+                else " ".join(p for p in (contact.first_name, contact.last_name) if p),
+                "contact_phone": None if contact is None else contact.phone_number,
+                "contact_email": None if contact is None else contact.email,
+                "contact_consent": int(
+                    record.consent.consent_to_share_referral_with_microsoft_sellers
+                ),
+                "created_by_organization_id": creator,
+                "is_assessment": int(is_assessment),
+                "deal_type": DealType.PRIVATE.value,  # set below, from the parties
+                "created_at": stored(record.created_date_time or self.now),
+            }
+            self.batch.engagements.append(engagement_row)
             states = {me.id: (me.is_vendor, record.substatus)}
             for org, party in parties:
                 party_id = party.id if party.id and party.id not in self.taken else self.new_id()
@@ -681,10 +680,14 @@ class _Writer:
             )
             states[me.id] = (me.is_vendor, record.substatus)
             is_assessment = existing.is_assessment
-        self.batch.deal_types[engagement_id] = derive_deal_type(
+        deal_type = derive_deal_type(
             is_assessment,
             [PartyState(org_id, vendor, status) for org_id, (vendor, status) in states.items()],
         ).value
+        if existing is None:
+            engagement_row["deal_type"] = deal_type
+        else:  # it gained a party (R-DEAL-3)
+            self.batch.deal_types[engagement_id] = deal_type
         own_location = world.own_location(record.location)
         assert own_location is not None  # checked before anything was written
         self.referral(
