@@ -1,5 +1,6 @@
-"""Snapshots of the small dialogs: decline, the final-move confirmation, sort and whom to
-invite, at 80×24 and 120×40 (R-UI-5). Review each SVG before updating (STYLE rule 11)."""
+"""Snapshots of the small dialogs: decline, the final-move confirmation, sort, whom to
+invite and export this view, at 80×24 and 120×40 (R-UI-5). Review each SVG before updating
+(STYLE rule 11)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from cosell_tui.domain.listing import SortKey, Tab
 from cosell_tui.screens.deal import InviteChoice
 from cosell_tui.screens.dialog import FINAL_WARNING, ConfirmDialog
 from cosell_tui.screens.dialogs.decline import DeclineDialog
+from cosell_tui.screens.dialogs.export import ExportDialog
 from cosell_tui.screens.sort import SortDialog
 from cosell_tui.widgets.deal_list import columns_for
 from tests.ui.dialog_harness import DialogHarness
@@ -29,6 +31,11 @@ DIALOGS: dict[str, Callable[[], ModalScreen[object]]] = {
     ),
     "sort": lambda: SortDialog(columns_for(Tab.INBOUND), SortKey.URGENCY, False),
     "invite-choice": InviteChoice,
+    "export": lambda: ExportDialog(
+        "Outbound · active deals · filter “wood” · sorted by close date · 3 deals",
+        "cosell-outbound-2026-11-27.csv",
+        lambda request: 0,
+    ),
 }
 
 
