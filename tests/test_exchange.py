@@ -415,3 +415,49 @@ def test_export_replaces_a_file_whole(demo_db: Database, tmp_path: Path) -> None
     text = _export(demo_db, DANA, "csv", target)
     assert text.startswith("id,engagementId,name,")
     assert [p.name for p in target.parent.iterdir()] == ["deals.csv"]  # no temporary file left
+
+
+def test_a_record_joins_an_engagement_already_here_and_its_type_follows(
+    demo_db: Database, tmp_path: Path
+) -> None:
+    # R-DEAL-3: Fabrikam imports its side of a deal Contoso holds privately: one engagement,
+    # two parties, partner to partner
+    records = _records(_export(demo_db, DANA, "json", tmp_path / "d.json"))
+    private = next(
+        r for r in records if r["dealType"] == "private" and r["substatus"] == "Accepted"
+    )
+    jonas = _user(demo_db, "jonas.keller@fabrikam.example")
+    with demo_db.reading() as session:
+        fabrikam = queries.organization(session, jonas.organization_id)
+    record = copy.deepcopy(private)
+    record.update(
+        id=None,
+        externalReferenceId=None,
+        direction="Incoming",
+        inviteContext={"invitedBy": {"name": "Contoso Analytics", "partnerId": "4100021"}},
+        location={"city": fabrikam.locations[0].city, "country": fabrikam.locations[0].country},
+        team=[
+            {
+                "firstName": jonas.first_name,
+                "lastName": jonas.last_name,
+                "phoneNumber": jonas.phone,
+                "email": jonas.email,
+            }
+        ],
+        parties=[],
+    )
+    path = tmp_path / "fabrikam.json"
+    path.write_text(json.dumps([record]), encoding="utf-8")
+    assert importer.import_file(demo_db, jonas, path, form=None).added == 1
+    with demo_db.reading() as session:
+        parties = queries.parties(session, private["engagementId"])
+        engagement = queries.engagement(session, private["engagementId"])
+    assert {p.organization_name for p in parties} == {"Contoso Analytics", fabrikam.name}
+    assert engagement.deal_type is DealType.PARTNER_TO_PARTNER
+    # and Contoso's own deal was not touched
+    assert (
+        _records(_export(demo_db, DANA, "json", tmp_path / "again.json"))[records.index(private)][
+            "parties"
+        ][0]["organization"]["name"]
+        == fabrikam.name
+    )

@@ -661,23 +661,19 @@ class _Writer:
                     created=party.created_date_time,
                 )
         else:
-            states = {
-                org_id: (is_vendor, Status(status))
-                for org_id, is_vendor, status in session.execute(
-                    select(
-                        ReferralRow.organization_id, OrganizationRow.is_vendor, ReferralRow.status
-                    )
-                    .join(OrganizationRow, OrganizationRow.id == ReferralRow.organization_id)
-                    .where(ReferralRow.engagement_id == engagement_id)
+            states = {}
+            for org_id, is_vendor, status, party_id in session.execute(
+                select(
+                    ReferralRow.organization_id,
+                    OrganizationRow.is_vendor,
+                    ReferralRow.status,
+                    ReferralRow.id,
                 )
-            }
-            party_ids = dict(
-                session.execute(
-                    select(ReferralRow.organization_id, ReferralRow.id).where(
-                        ReferralRow.engagement_id == engagement_id
-                    )
-                ).all()
-            )
+                .join(OrganizationRow, OrganizationRow.id == ReferralRow.organization_id)
+                .where(ReferralRow.engagement_id == engagement_id)
+            ):
+                states[org_id] = (is_vendor, Status(status))
+                party_ids[org_id] = party_id
             states[me.id] = (me.is_vendor, record.substatus)
             is_assessment = existing.is_assessment
         deal_type = derive_deal_type(
