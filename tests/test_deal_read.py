@@ -14,6 +14,7 @@ from cosell_tui.store import queries
 from cosell_tui.store.database import Database
 
 
+@pytest.mark.long
 def test_the_deal_screen_reads_what_the_store_holds(demo_db: Database) -> None:
     with demo_db.reading() as session:
         users = queries.users(session)

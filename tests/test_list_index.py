@@ -326,6 +326,7 @@ def check_list(db: Database, user: User, query: DealQuery) -> None:
         assert lists.summary(session, user, query) == (total, got)
 
 
+@pytest.mark.long
 @SETTINGS
 @given(world=worlds(), picks=st.lists(st.tuples(st.integers(0, 99), queries_), min_size=6))
 def test_lists_from_the_index_are_the_lists_from_the_referrals(
@@ -337,6 +338,7 @@ def test_lists_from_the_index_are_the_lists_from_the_referrals(
             check_list(db, users[pick % len(users)], query)
 
 
+@pytest.mark.long
 def test_every_list_of_the_demo_is_the_same_both_ways(
     demo_db: Database, people: dict[str, User]
 ) -> None:
@@ -357,6 +359,7 @@ def test_every_list_of_the_demo_is_the_same_both_ways(
     world=worlds(),
     typed=st.lists(st.sampled_from([*TERMS, "wood", "woodgrve", "ÉC", "straße", "zeta cen"])),
 )
+@pytest.mark.long
 def test_the_palette_finds_the_same_deals_from_the_index(
     empty_template: Path, world: World, typed: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -440,6 +443,7 @@ CHANGES = [
         max_size=15,
     ),
 )
+@pytest.mark.long
 def test_the_triggers_keep_the_index_and_its_totals_as_a_fresh_fill_would(
     empty_template: Path, world: World, changes: list[tuple[int, int, int]]
 ) -> None:

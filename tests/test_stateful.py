@@ -26,6 +26,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, note, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
@@ -539,6 +540,7 @@ class DealMachine(RuleBasedStateMachine):
             assert stored == derived, f"engagement {engagement_id}: stored {stored}, is {derived}"
 
 
+@pytest.mark.long
 def test_random_actions_keep_promises(demo_template: Path) -> None:
     """(a)–(e) above, over random action sequences on a fresh copy of the demo each time."""
     run_state_machine_as_test(lambda: DealMachine(demo_template), settings=SETTINGS)

@@ -315,6 +315,7 @@ async def test_won_co_sell_deal_offers_registration_and_opens_the_form(
 # --- lost (R-LIFE-6) ----------------------------------------------------------------------
 
 
+@pytest.mark.long
 async def test_lost_with_a_reason_closes_the_deal(
     demo_db: Database, people: dict[str, User]
 ) -> None:

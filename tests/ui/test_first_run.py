@@ -133,6 +133,7 @@ async def test_escape_quits_without_writing_and_a_taken_database_is_one_sentence
     assert sql(db, "SELECT email FROM users") == [("jonas@fabrikam.example",)]
 
 
+@pytest.mark.long
 async def test_the_demo_is_built_here_and_opens_as_its_first_admin(
     db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:

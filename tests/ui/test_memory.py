@@ -6,6 +6,7 @@ from __future__ import annotations
 import gc
 import weakref
 
+import pytest
 from textual.widgets._footer import FooterKey
 
 from cosell_tui.app import build_app
@@ -17,6 +18,7 @@ from tests.ui.test_main_screen import settle
 from tests.ui.test_palette import until
 
 
+@pytest.mark.long
 async def test_closed_deal_screens_and_old_footer_keys_are_freed(
     demo_db: Database, people: dict[str, User]
 ) -> None:

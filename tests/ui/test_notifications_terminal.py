@@ -13,6 +13,7 @@ import asyncio
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from textual.widgets import Input, Select, SelectionList
 
 from cosell_tui.app import build_app
@@ -35,6 +36,7 @@ from tests.ui.test_real_terminal import Terminal, app_command, new_socket
 NORTHWIND = "Northwind Data"
 
 
+@pytest.mark.long
 async def test_invited_partner_sees_the_count_rise_without_restarting(
     demo_db: Database, people: dict[str, User], tmp_path: Path
 ) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from textual.command import CommandInput, CommandList, CommandPalette
 from textual.pilot import Pilot
 from textual.screen import Screen
@@ -54,6 +55,7 @@ async def open_deal(app: CoSellApp, pilot: Pilot[None], referral_id: str) -> Non
     await settle(app, pilot)
 
 
+@pytest.mark.long
 async def test_typing_part_of_a_deal_name_offers_it_and_enter_opens_it(
     demo_db: Database, people: dict[str, User]
 ) -> None:
@@ -95,6 +97,7 @@ async def test_typing_part_of_a_deal_name_offers_it_and_enter_opens_it(
         assert {"Back to the list", "Mark or unmark as favorite", "Help"} <= won
 
 
+@pytest.mark.long
 async def test_a_deal_opened_from_the_palette_replaces_the_deal_screen_on_top(
     demo_db: Database, people: dict[str, User]
 ) -> None:

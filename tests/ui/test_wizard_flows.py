@@ -20,6 +20,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from textual import events
 from textual.keys import _character_to_key
 from textual.pilot import Pilot
@@ -48,6 +49,8 @@ from cosell_tui.screens.wizard.team import TeamStep
 from cosell_tui.source import WizardSource
 from cosell_tui.store import lists
 from cosell_tui.store.database import Database
+
+pytestmark = pytest.mark.long  # whole wizard walks: 5 to 15 s of CPU each
 
 FIRST_ADATUM = "150483782"
 SECOND_ADATUM = "150483790"

@@ -142,6 +142,7 @@ def dialog_text(screen: str) -> str:
     return " ".join(" ".join(inside).split())
 
 
+@pytest.mark.long
 def test_a_killed_app_loses_no_typed_value_of_the_draft(
     socket: str, demo_db: Database, people: dict[str, User], tmp_path: Path
 ) -> None:
