@@ -51,7 +51,7 @@ from cosell_tui.exchange.records import (
     ReferralRecord,
 )
 from cosell_tui.store import search
-from cosell_tui.store.bulk import Batch, stored
+from cosell_tui.store.bulk import BackgroundWriter, Batch, stored
 from cosell_tui.store.database import Database
 from cosell_tui.store.schema import (
     CompanyRow,
@@ -243,6 +243,8 @@ class _World:
     _companies: dict[str, CompanyRow] = field(default_factory=dict)
     _companies_by_place: dict[tuple[str, str, str], CompanyRow] = field(default_factory=dict)
     users: dict[str, int] = field(default_factory=dict)
+    # waits until the background writer is idle, before this uses the session (bulk.py)
+    quiet: Callable[[], None] = field(default=lambda: None)
 
     @classmethod
     def read(cls, session: Session, me: OrganizationRow) -> _World:
@@ -292,6 +294,7 @@ class _World:
                 in_ecosystem=True,
                 vetted_for_assessments=False,
             )
+            self.quiet()  # the connection is free: no batch is being written
             self.session.add(found)
             self.session.flush()
             self._remember(found)
@@ -309,6 +312,7 @@ class _World:
         if not create or place is None:
             raise LookupError(org.name)
         location = LocationRow(organization_id=org.id, city=place.city, country=place.country)
+        self.quiet()
         self.session.add(location)
         self.session.flush()
         known.append(location)
@@ -347,6 +351,7 @@ class _World:
                 size=profile.size.value if profile.size else None,
                 duns=profile.ids.duns,
             )
+            self.quiet()  # the connection is free: no batch is being written
             self.session.add(found)
             self.session.flush()
             self._remember_company(found)
@@ -367,6 +372,7 @@ class _World:
                 kind=ref.kind.value,
                 incentive_eligible=ref.incentive_eligible and ref.kind is SolutionKind.PARTNER,
             )
+            self.quiet()  # the connection is free: no batch is being written
             self.session.add(found)
             self.session.flush()
             self._solutions[found.id] = found
@@ -597,9 +603,10 @@ class _Writer:
         session = world.session
         rid = record.id or self.new_id()
         engagement_id = record.engagement_id or self.new_id()
-        existing = (
-            session.get(EngagementRow, engagement_id) if engagement_id in self.engagements else None
-        )
+        existing = None
+        if engagement_id in self.engagements:
+            world.quiet()
+            existing = session.get(EngagementRow, engagement_id)
         # an engagement already here keeps its parties; a new one gets them from the cards
         parties: list[tuple[OrganizationRow, Any]] = (
             [(world.organization(party.organization), party) for party in record.parties]
@@ -884,18 +891,23 @@ def import_records(
         writer.engagements = _present(
             session, EngagementRow.id, [r.engagement_id for r in records if r and r.engagement_id]
         )
+        background = BackgroundWriter(session)
+        world.quiet = background.wait
         added = 0
-        for number, record in enumerate(records, 1):
-            if record is None or number in skip:
-                continue
-            writer.add(record)
-            added += 1
-            if added % WRITE_EVERY == 0:  # a bounded batch in memory, one transaction still
-                writer.batch.write_in(session)
-                writer.batch = Batch()
-                if progress:
-                    progress("written", number)
-        writer.batch.write_in(session)
+        try:
+            for number, record in enumerate(records, 1):
+                if record is None or number in skip:
+                    continue
+                writer.add(record)
+                added += 1
+                if added % WRITE_EVERY == 0:  # bounded batches, in one transaction still
+                    background.put(writer.batch)
+                    writer.batch = Batch()
+                    if progress:
+                        progress("written", number)
+            background.put(writer.batch)
+        finally:
+            background.close()
         if progress:
             progress("written", total)
     return Imported(added, len(skip), world.created)

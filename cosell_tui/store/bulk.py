@@ -9,6 +9,8 @@ closed); registrations, exempt from R-STORE-1, go in after the closing.
 
 from __future__ import annotations
 
+import queue
+import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -32,6 +34,13 @@ from cosell_tui.store.schema import (
 def stored(moment: datetime) -> str:
     """A UTC datetime as SQLAlchemy stores it in SQLite, for rows written past it."""
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _driver(session: Session) -> Any:
+    session.flush()
+    cursor = session.connection().connection.driver_connection
+    assert cursor is not None
+    return cursor
 
 
 def _table(row_class: type[Any]) -> Table:
@@ -60,43 +69,38 @@ class Batch:
 
     def write_in(self, session: Session) -> None:
         """Into the session's transaction (after what the session already flushed)."""
-        session.flush()
-        cursor = session.connection().connection.driver_connection
-        assert cursor is not None
+        cursor = _driver(session)
         cursor.execute("PRAGMA cache_size = -262144")  # 256 MiB: indexes stay in memory
         try:
-            for row_class, rows in (
-                (EngagementRow, self.engagements),
-                (ReferralRow, self.referrals),
-                (TeamMemberRow, self.team),
-                (ReferralSolutionRow, self.solutions),
-                (StageMarkRow, self.marks),
-                (InvitationRow, self.invitations),
-                (ActivityRow, self.activity),
-            ):
-                self._insert(cursor, row_class, rows)
-            cursor.executemany(
-                "UPDATE engagements SET deal_type = ? WHERE id = ?",
-                [(kind, engagement) for engagement, kind in self.deal_types.items()],
-            )
-            cursor.executemany(
-                "UPDATE referrals SET status = ?, stage = ?, closed_at = ?, closing_reason = ?, "
-                "closing_notes = ?, version = version + 1 WHERE id = ?",
-                [
-                    (
-                        c["status"],
-                        c["stage"],
-                        c["closed_at"],
-                        c["reason"],
-                        c.get("notes"),
-                        c["rid"],
-                    )
-                    for c in self.closing
-                ],
-            )
-            self._insert(cursor, RegistrationRow, self.registrations)
+            self.write_rows(cursor)
         finally:
             cursor.execute("PRAGMA cache_size = -512")  # the pool's usual size (issue 6)
+
+    def write_rows(self, cursor: Any) -> None:
+        """Every row, through the driver's connection (in its open transaction)."""
+        for row_class, rows in (
+            (EngagementRow, self.engagements),
+            (ReferralRow, self.referrals),
+            (TeamMemberRow, self.team),
+            (ReferralSolutionRow, self.solutions),
+            (StageMarkRow, self.marks),
+            (InvitationRow, self.invitations),
+            (ActivityRow, self.activity),
+        ):
+            self._insert(cursor, row_class, rows)
+        cursor.executemany(
+            "UPDATE engagements SET deal_type = ? WHERE id = ?",
+            [(kind, engagement) for engagement, kind in self.deal_types.items()],
+        )
+        cursor.executemany(
+            "UPDATE referrals SET status = ?, stage = ?, closed_at = ?, closing_reason = ?, "
+            "closing_notes = ?, version = version + 1 WHERE id = ?",
+            [
+                (c["status"], c["stage"], c["closed_at"], c["reason"], c.get("notes"), c["rid"])
+                for c in self.closing
+            ],
+        )
+        self._insert(cursor, RegistrationRow, self.registrations)
 
     @staticmethod
     def _insert(cursor: Any, row_class: type[Any], rows: list[dict[str, Any]]) -> None:
@@ -108,3 +112,55 @@ class Batch:
             f"VALUES ({', '.join('?' for _ in columns)})",
             [tuple(row[c] for c in columns) for row in rows],
         )
+
+
+class BackgroundWriter:
+    """Writes batches from a thread while the caller builds the next one: SQLite releases the
+    GIL while it works, so building rows and inserting them overlap (issue 7: an import of
+    100 000 records). One batch at a time, in order, in the session's open transaction.
+
+    The connection is the session's: whoever else uses the session while a batch is being
+    written calls `wait()` first. `close()` waits for the last batch and raises its error.
+    """
+
+    def __init__(self, session: Session) -> None:
+        self._cursor = _driver(session)
+        self._cursor.execute("PRAGMA cache_size = -262144")
+        self._queue: queue.Queue[Batch | None] = queue.Queue(maxsize=1)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="import-writer", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            batch = self._queue.get()
+            try:
+                if batch is None:
+                    return
+                if self._error is None:
+                    batch.write_rows(self._cursor)
+            except BaseException as error:  # handed to the caller by wait() or close()
+                self._error = error
+            finally:
+                self._queue.task_done()
+
+    def put(self, batch: Batch) -> None:
+        self._check()
+        self._queue.put(batch)
+
+    def wait(self) -> None:
+        """Until every batch handed over is written (the connection is free)."""
+        self._queue.join()
+        self._check()
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self._thread.join()
+        try:
+            self._cursor.execute("PRAGMA cache_size = -512")
+        finally:
+            self._check()
+
+    def _check(self) -> None:
+        if self._error is not None:
+            raise self._error
