@@ -461,3 +461,18 @@ def test_a_record_joins_an_engagement_already_here_and_its_type_follows(
         ][0]["organization"]["name"]
         == fabrikam.name
     )
+
+
+def test_ids_must_be_uuids_also_on_party_cards(demo_db: Database, tmp_path: Path) -> None:
+    records = _records(_export(demo_db, DANA, "json", tmp_path / "d.json"))
+    record = copy.deepcopy(next(r for r in records if r["parties"]))
+    record["id"] = "not-an-id"
+    record["parties"][0]["id"] = "x'); DROP TABLE referrals; --"
+    path = tmp_path / "ids.json"
+    path.write_text(json.dumps([record]), encoding="utf-8")
+    with pytest.raises(importer.ImportRefused) as refused:
+        importer.import_file(demo_db, _user(demo_db, DANA), path, form=None)
+    assert {(p.record, p.field) for p in refused.value.problems} == {
+        (1, "id"),
+        (1, "parties.0.id"),
+    }

@@ -10,6 +10,7 @@ every field.
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -167,6 +168,24 @@ Substatus = Annotated[
 ]
 
 
+_CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def _uuid(value: Any) -> Any:
+    """An id as export writes it (lower-case, hyphenated), or any spelling of a UUID."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str) and _CANONICAL_UUID.fullmatch(value):
+        return value
+    try:
+        return str(uuid.UUID(str(value)))
+    except ValueError:
+        raise ValueError("An id is a UUID, e.g. 3f2b8c1e-5d4a-4f6b-9a7e-2c1d0b9e8f7a.") from None
+
+
+Uuid = Annotated[str | None, BeforeValidator(_uuid)]
+
+
 class Part(BaseModel):
     model_config = ConfigDict(
         alias_generator=to_camel, populate_by_name=True, extra="ignore", frozen=True
@@ -306,7 +325,7 @@ class SalesStage(Part):
 class PartyOut(Part):
     """Another party's card (R-INV-4): who it is, where, and its answer — nothing private."""
 
-    id: Annotated[str | None, BeforeValidator(lambda v: v or None)] = None  # its referral's
+    id: Uuid = None  # its referral's
     organization: SharedOrganization
     location: SharedPlace | None = None
     created_date_time: Moment | None = None
@@ -328,8 +347,8 @@ class RegistrationOut(Part):
 class ReferralRecord(Part):
     """One referral: the API's fields, then ours."""
 
-    id: Annotated[str | None, BeforeValidator(lambda v: v or None)] = None
-    engagement_id: Annotated[str | None, BeforeValidator(lambda v: v or None)] = None
+    id: Uuid = None
+    engagement_id: Uuid = None
     name: Name
     status: Literal["New", "Active", "Closed"] | None = None
     substatus: Substatus
@@ -353,16 +372,6 @@ class ReferralRecord(Part):
     location: SharedPlace
     parties: list[PartyOut] = Field(default_factory=list)
     registration: RegistrationOut | None = None
-
-    @field_validator("id", "engagement_id")
-    @classmethod
-    def _uuid(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        try:
-            return str(uuid.UUID(value))
-        except ValueError:
-            raise ValueError("An id is a UUID, e.g. 3f2b…-….") from None
 
     def problems(self) -> list[tuple[str, str]]:
         """What does not hold together, by field (the model checks each field alone)."""
