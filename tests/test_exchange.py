@@ -19,11 +19,11 @@ from cosell_tui import cli
 from cosell_tui.clock import FixedClock
 from cosell_tui.demo import build_demo
 from cosell_tui.domain.enums import DealType, Stage
-from cosell_tui.domain.errors import NotAllowed
+from cosell_tui.domain.errors import DomainError, NotAllowed
 from cosell_tui.domain.models import User
 from cosell_tui.exchange import export, importer, tabular
 from cosell_tui.exchange.records import ReferralRecord
-from cosell_tui.store import queries
+from cosell_tui.store import bulk, queries
 from cosell_tui.store.database import Database, open_database
 from cosell_tui.store.schema import ReferralRow
 from tests.conftest import SEED, TODAY
@@ -417,11 +417,11 @@ def test_export_replaces_a_file_whole(demo_db: Database, tmp_path: Path) -> None
     assert [p.name for p in target.parent.iterdir()] == ["deals.csv"]  # no temporary file left
 
 
-def test_a_record_joins_an_engagement_already_here_and_its_type_follows(
+def test_a_file_cannot_join_another_organizations_engagement(
     demo_db: Database, tmp_path: Path
 ) -> None:
-    # R-DEAL-3: Fabrikam imports its side of a deal Contoso holds privately: one engagement,
-    # two parties, partner to partner
+    # R-INV-1, R-ACL-3: Fabrikam names Contoso's private engagement in a file; a party joins
+    # a deal only when invited, so nothing is written and the deal stays private
     records = _records(_export(demo_db, DANA, "json", tmp_path / "d.json"))
     private = next(
         r for r in records if r["dealType"] == "private" and r["substatus"] == "Accepted"
@@ -448,19 +448,80 @@ def test_a_record_joins_an_engagement_already_here_and_its_type_follows(
     )
     path = tmp_path / "fabrikam.json"
     path.write_text(json.dumps([record]), encoding="utf-8")
-    assert importer.import_file(demo_db, jonas, path, form=None).added == 1
+    count = _count(demo_db)
+    with pytest.raises(importer.ImportRefused) as refused:
+        importer.import_file(demo_db, jonas, path, form=None)
+    assert [(p.record, p.field) for p in refused.value.problems] == [(1, "engagementId")]
+    assert _count(demo_db) == count
     with demo_db.reading() as session:
-        parties = queries.parties(session, private["engagementId"])
-        engagement = queries.engagement(session, private["engagementId"])
-    assert {p.organization_name for p in parties} == {"Contoso Analytics", fabrikam.name}
-    assert engagement.deal_type is DealType.PARTNER_TO_PARTNER
-    # and Contoso's own deal was not touched
-    assert (
-        _records(_export(demo_db, DANA, "json", tmp_path / "again.json"))[records.index(private)][
-            "parties"
-        ][0]["organization"]["name"]
-        == fabrikam.name
-    )
+        assert queries.engagement(session, private["engagementId"]).deal_type is DealType.PRIVATE
+
+
+def test_party_cards_follow_the_invitation_rules(demo_db: Database, tmp_path: Path) -> None:
+    # R-INV-2, R-INV-3: a card of a party this organization invited must be one it could
+    # have invited; each party once
+    records = _records(_export(demo_db, DANA, "json", tmp_path / "d.json"))
+    record = copy.deepcopy(next(r for r in records if r["dealType"] == "private"))
+    record.update(id=None, engagementId=None, externalReferenceId=None)
+    record["customerProfile"]["team"] = []  # no contact: the vendor cannot be invited
+    vendor = {"name": "Microsoft", "isVendor": True}
+    litware = {"name": "Litware Labs", "partnerId": None}
+    with demo_db.reading() as session:
+        litware_org = next(o for o in queries.organizations(session) if o.name == "Litware Labs")
+    assert not litware_org.in_ecosystem
+    litware["partnerId"] = litware_org.partner_id
+    record["parties"] = [
+        {"organization": vendor, "direction": "Incoming", "status": "received"},
+        {"organization": litware, "direction": "Incoming", "status": "won"},
+        {"organization": litware, "direction": "Incoming", "status": "received"},
+    ]
+    path = tmp_path / "forged.json"
+    path.write_text(json.dumps([record]), encoding="utf-8")
+    with pytest.raises(importer.ImportRefused) as refused:
+        importer.import_file(demo_db, _user(demo_db, DANA), path, form=None)
+    assert {p.field for p in refused.value.problems} == {
+        "parties.0.helpRequested",
+        "customerProfile.team",
+        "parties.1.organization",
+        "parties.2.organization",
+    }
+
+
+def test_impossible_states_and_repeats_in_a_file_are_refused(
+    demo_db: Database, tmp_path: Path
+) -> None:
+    records = _records(_export(demo_db, DANA, "json", tmp_path / "d.json"))
+    outgoing = next(r for r in records if r["direction"] == "Outgoing")
+    first, second = copy.deepcopy(outgoing), copy.deepcopy(outgoing)
+    for record in (first, second):
+        record.update(id=None, engagementId=None, externalReferenceId="CRM-9")
+    first.update(substatus="Declined", status="Closed", statusReason="not_a_customer")
+    path = tmp_path / "odd.json"
+    path.write_text(json.dumps([first, second]), encoding="utf-8")
+    with pytest.raises(importer.ImportRefused) as refused:
+        importer.import_file(demo_db, _user(demo_db, DANA), path, form=None)
+    assert {(p.record, p.field) for p in refused.value.problems} == {
+        (1, "direction"),  # only an invitation is declined (§3)
+        (2, "externalReferenceId"),  # the same CRM id twice
+    }
+
+
+def test_a_received_deal_keeps_no_stage_from_the_file(
+    demo_db: Database, empty_db: Database, tmp_path: Path
+) -> None:
+    # the bottom rung until accepted: lists, totals and the Pipeline weigh it at 10 %
+    records = _records(_export(demo_db, DANA, "json", tmp_path / "d.json"))
+    record = copy.deepcopy(next(r for r in records if r["substatus"] == "Received"))
+    record["salesStage"] = {"stage": "Negotiated", "marks": [
+        {"stage": "Negotiated", "markedDateTime": "2026-11-01T09:00:00Z"}
+    ]}  # fmt: skip
+    path = tmp_path / "received.json"
+    path.write_text(json.dumps([record]), encoding="utf-8")
+    importer.import_file(empty_db, _user(empty_db, DANA), path, form=None)
+    with empty_db.reading() as session:
+        referral = queries.referral(session, record["id"])
+    assert referral.stage is Stage.ACCEPTED
+    assert referral.stage_marks == ()
 
 
 def test_ids_must_be_uuids_also_on_party_cards(demo_db: Database, tmp_path: Path) -> None:
@@ -476,3 +537,46 @@ def test_ids_must_be_uuids_also_on_party_cards(demo_db: Database, tmp_path: Path
         (1, "id"),
         (1, "parties.0.id"),
     }
+
+
+def test_a_refusal_while_writing_keeps_nothing_and_is_one_sentence(
+    demo_db: Database, empty_db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # all or nothing, also when the writer thread fails in a later batch
+    _export(demo_db, DANA, "json", tmp_path / "d.json")
+    monkeypatch.setattr(importer, "WRITE_EVERY", 5)
+    calls = {"n": 0}
+    write_rows = bulk.Batch.write_rows
+
+    def failing(self: bulk.Batch, cursor: object) -> None:
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise sqlite3.IntegrityError("UNIQUE constraint failed: referrals.id")
+        write_rows(self, cursor)
+
+    monkeypatch.setattr(bulk.Batch, "write_rows", failing)
+    count = _count(empty_db)
+    with pytest.raises(DomainError) as refused:
+        importer.import_file(empty_db, _user(empty_db, DANA), tmp_path / "d.json", form=None)
+    assert calls["n"] >= 3
+    assert str(refused.value) == (
+        "Nothing was imported: the database refused a row (UNIQUE constraint failed: referrals.id)."
+    )
+    assert _count(empty_db) == count
+
+
+def test_export_keeps_the_permissions_of_the_file_it_replaces(
+    demo_db: Database, tmp_path: Path
+) -> None:
+    target = tmp_path / "deals.json"
+    target.write_text("old")
+    target.chmod(0o644)
+    _export(demo_db, DANA, "json", target)
+    assert target.stat().st_mode & 0o777 == 0o644
+
+
+def test_a_semicolon_csv_is_one_clear_sentence(demo_db: Database, tmp_path: Path) -> None:
+    path = tmp_path / "excel.csv"
+    path.write_text("id;name;substatus\n;x;Accepted\n", encoding="utf-8")
+    with pytest.raises(DomainError, match="separated by semicolons; import reads commas"):
+        importer.import_file(demo_db, _user(demo_db, DANA), path, form=None)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -371,6 +372,7 @@ def write_atomically(path: Path, pieces: Iterable[str]) -> None:
     except OSError as error:
         raise ExportError(f"Cannot write {path}: {_why(error)}.") from None
     try:
+        os.chmod(temporary, _mode(target))
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as file:
             for piece in pieces:
                 file.write(piece)
@@ -381,6 +383,16 @@ def write_atomically(path: Path, pieces: Iterable[str]) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def _mode(target: Path) -> int:
+    """The permissions a replaced file had, else those a new file gets (mkstemp's are 0600)."""
+    try:
+        return stat.S_IMODE(target.stat().st_mode)
+    except OSError:
+        mask = os.umask(0)
+        os.umask(mask)
+        return 0o666 & ~mask
 
 
 def _why(error: OSError) -> str:

@@ -17,6 +17,7 @@ the services' (SPEC §3), and are frozen from then on.
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections import Counter
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext
@@ -28,6 +29,7 @@ from typing import IO, Any
 
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from cosell_tui.domain.enums import (
@@ -53,6 +55,7 @@ from cosell_tui.exchange.records import (
 from cosell_tui.store import search
 from cosell_tui.store.bulk import BackgroundWriter, Batch, stored
 from cosell_tui.store.database import Database
+from cosell_tui.store.guards import guard_message
 from cosell_tui.store.schema import (
     CompanyRow,
     EngagementRow,
@@ -275,16 +278,18 @@ class _World:
             (_key(company.name), _key(company.city), company.country), company
         )
 
-    def organization(self, ref: OrganizationRef) -> OrganizationRow:
-        """By partner id (the vendor: the database's vendor), else by name; else a new one."""
-        found: OrganizationRow | None
+    def find(self, ref: OrganizationRef) -> OrganizationRow | None:
+        """By partner id (the vendor: the database's vendor), else by name."""
         if ref.is_vendor:
-            found = self._vendor
-        elif ref.partner_id:
-            found = self._by_partner_id.get(ref.partner_id)
-        else:
-            found = self._by_name.get(_key(ref.name))
-            found = None if found is not None and found.is_vendor else found
+            return self._vendor
+        if ref.partner_id:
+            return self._by_partner_id.get(ref.partner_id)
+        found = self._by_name.get(_key(ref.name))
+        return None if found is not None and found.is_vendor else found
+
+    def organization(self, ref: OrganizationRef) -> OrganizationRow:
+        """The organization a record names; a new one when missing."""
+        found = self.find(ref)
         if found is None:
             found = OrganizationRow(
                 name=ref.name,
@@ -409,6 +414,7 @@ def _check(
         )
     )
     engagement_ids = [r.engagement_id for r in records if r is not None and r.engagement_id]
+    present = _present(session, EngagementRow.id, engagement_ids)
     mine: set[str] = set()
     for start in range(0, len(engagement_ids), 900):
         mine |= set(
@@ -421,6 +427,8 @@ def _check(
         )
     seen_ids: dict[str, int] = {}
     seen_engagements: dict[str, int] = {}
+    seen_crm: dict[str, int] = {}
+    seen_cards: dict[str, int] = {}
     for number, record in enumerate(records, 1):
         if record is None:
             continue
@@ -441,9 +449,21 @@ def _check(
             else:
                 skip.add(number)
             continue
+        crm = record.external_reference_id
+        if crm and crm in seen_crm:
+            problem("externalReferenceId", f"The same CRM id as record {seen_crm[crm]}.")
+        elif crm:
+            seen_crm[crm] = number
         if record.engagement_id:
             if record.engagement_id in mine:
                 problem("engagementId", f"{me.name} already has a deal in this engagement.")
+            elif record.engagement_id in present:
+                # R-INV-*: another organization's deal is joined by invitation, not by a file
+                problem(
+                    "engagementId",
+                    "This engagement is other organizations' deal; a party joins one only "
+                    "when invited.",
+                )
             elif record.engagement_id in seen_engagements:
                 problem(
                     "engagementId",
@@ -478,9 +498,13 @@ def _check(
             )
         if assessments and record.parties:
             problem("parties", "A solution-assessment deal has no other parties.")
+        for name, text in _cards(record, world):
+            problem(name, text)
         for index, party in enumerate(record.parties):
-            if _same(party.organization, me):
-                problem(f"parties.{index}.organization", f"{me.name} is the importing party.")
+            if party.id and (party.id in seen_cards or party.id in seen_ids):
+                problem(f"parties.{index}.id", "The same id as another deal in this file.")
+            elif party.id:
+                seen_cards[party.id] = number
         if record.invite_context is not None and _same(record.invite_context.invited_by, me):
             problem("inviteContext.invitedBy", f"{me.name} cannot have invited itself.")
         own_team = [m for m in record.team if m.organization is None or _same(m.organization, me)]
@@ -494,6 +518,62 @@ def _check(
                 for name, text in field_messages(error).items():
                     problem(f"registration.form.{name}", text)
     return problems, skip
+
+
+def _cards(record: ReferralRecord, world: _World) -> list[tuple[str, str]]:
+    """The other parties a file names follow the invitation rules (R-INV-1..3): each once,
+    never the importing organization, and those this organization invited as it could have."""
+    me = world.me
+    found: list[tuple[str, str]] = []
+    named: list[OrganizationRef] = []
+    for index, party in enumerate(record.parties):
+        field_name = f"parties.{index}.organization"
+        ref = party.organization
+        if _same(ref, me):
+            found.append((field_name, f"{me.name} is the importing party."))
+            continue
+        if any(_same_ref(ref, other) for other in named):
+            found.append((field_name, f"{ref.name} is named twice."))
+            continue
+        named.append(ref)
+        invited_by_me = party.direction is Direction.INBOUND and (
+            party.invited_by is None or _same(party.invited_by, me)
+        )
+        if not invited_by_me:
+            continue
+        known = world.find(ref)
+        if ref.is_vendor:  # R-INV-2
+            if not me.co_sell_ready:
+                found.append(
+                    (field_name, f"{me.name} is not co-sell ready: it cannot invite the vendor.")
+                )
+            if party.help_requested.value == "none":
+                found.append(
+                    (
+                        f"parties.{index}.helpRequested",
+                        "Inviting the vendor asks for help: name it.",
+                    )
+                )
+            if not record.customer_profile.team or not (
+                record.consent.consent_to_share_referral_with_microsoft_sellers
+            ):
+                found.append(
+                    (
+                        "customerProfile.team",
+                        "Inviting the vendor needs the customer contact and consent to share it.",
+                    )
+                )
+        elif known is not None and not known.in_ecosystem:  # R-INV-3
+            found.append((field_name, f"{known.name} is not in the co-sell ecosystem."))
+    return found
+
+
+def _same_ref(one: OrganizationRef, other: OrganizationRef) -> bool:
+    if one.is_vendor or other.is_vendor:
+        return one.is_vendor and other.is_vendor
+    if one.partner_id and other.partner_id:
+        return one.partner_id == other.partner_id
+    return _key(one.name) == _key(other.name)
 
 
 def _same(ref: OrganizationRef, org: OrganizationRow) -> bool:
@@ -737,6 +817,8 @@ class _Writer:
             )
         given = record.sales_stage is not None and "marks" in record.sales_stage.model_fields_set
         marks = record.sales_stage.marks if record.sales_stage else []
+        if record.substatus is Status.RECEIVED:
+            marks = []  # not accepted yet: no stage of its own (decisions, issue 2)
         if not given and record.substatus in _ANSWERED:
             # a CRM's file names the stage only: marking it marks the earlier ones (R-LIFE-7)
             bottom = _bottom(record.direction)
@@ -894,7 +976,7 @@ def import_records(
         background = BackgroundWriter(session)
         world.quiet = background.wait
         added = 0
-        try:
+        try:  # a clash no check foresaw (R-STORE-1, a unique key): one sentence, nothing kept
             for number, record in enumerate(records, 1):
                 if record is None or number in skip:
                     continue
@@ -906,8 +988,16 @@ def import_records(
                     if progress:
                         progress("written", number)
             background.put(writer.batch)
-        finally:
             background.close()
+        except (sqlite3.IntegrityError, IntegrityError) as error:
+            background.close_quietly()
+            reason = guard_message(str(error)) or str(error).splitlines()[0]
+            raise DomainError(
+                f"Nothing was imported: the database refused a row ({reason})."
+            ) from None
+        except BaseException:
+            background.close_quietly()
+            raise
         if progress:
             progress("written", total)
     return Imported(added, len(skip), world.created)

@@ -381,8 +381,17 @@ class ReferralRecord(Part):
             found.append(
                 ("status", f"{self.status} does not go with substatus {API_STATUS[status][1]}.")
             )
-        if status is Status.RECEIVED and self.direction is Direction.OUTBOUND:
-            found.append(("direction", "A received deal is an incoming one (Incoming)."))
+        if self.direction is Direction.OUTBOUND and status in (
+            Status.RECEIVED,
+            Status.DECLINED,
+            Status.EXPIRED,
+        ):
+            found.append(
+                (
+                    "direction",
+                    f"A {status.value} deal is an invitation: an incoming one (Incoming).",
+                )
+            )
         if self.direction is Direction.INBOUND and self.invite_context is None:
             found.append(("inviteContext", "An incoming deal needs who invited it."))
         reason = self.status_reason
@@ -412,6 +421,8 @@ class ReferralRecord(Part):
         if self.substatus is Status.WON:
             return Stage.WON
         bottom = Stage.CREATED if self.direction is Direction.OUTBOUND else Stage.ACCEPTED
+        if self.substatus in (Status.RECEIVED, Status.DECLINED, Status.EXPIRED):
+            return bottom  # never accepted: the bottom rung, whatever a file says
         if self.sales_stage is None or self.sales_stage.stage in (Stage.CREATED, Stage.ACCEPTED):
             return bottom
         return self.sales_stage.stage

@@ -119,6 +119,10 @@ def read_rows(text: str) -> list[tuple[dict[str, Any], dict[str, str]]]:
     if header is None:
         raise CsvShapeError("The file is empty.")
     header = [name.strip().lstrip("\ufeff") for name in header]
+    if len(header) == 1 and ";" in header[0]:
+        raise CsvShapeError(
+            "Its columns are separated by semicolons; import reads commas, as export writes."
+        )
     required = ("name", "substatus", "direction", "details.dealValue", "location.city")
     missing = [name for name in required if name not in header]
     if missing:

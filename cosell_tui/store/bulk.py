@@ -13,6 +13,7 @@ import queue
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any, cast
 
 from sqlalchemy import Table
@@ -31,6 +32,7 @@ from cosell_tui.store.schema import (
 )
 
 
+@lru_cache(maxsize=4096)  # a deal's dates repeat: created, responded, its first stage mark
 def stored(moment: datetime) -> str:
     """A UTC datetime as SQLAlchemy stores it in SQLite, for rows written past it."""
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
@@ -160,6 +162,12 @@ class BackgroundWriter:
             self._cursor.execute("PRAGMA cache_size = -512")
         finally:
             self._check()
+
+    def close_quietly(self) -> None:
+        """Stop after a failure elsewhere; that failure is the one to raise."""
+        if self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join()
 
     def _check(self) -> None:
         if self._error is not None:
