@@ -595,7 +595,6 @@ class _Writer:
     new_id: Callable[[], str]
     batch: Batch = field(default_factory=Batch)
     taken: set[str] = field(default_factory=set)  # party ids already in the database
-    engagements: set[str] = field(default_factory=set)  # the file's, already in the database
 
     def referral(
         self,
@@ -680,97 +679,66 @@ class _Writer:
     def add(self, record: ReferralRecord) -> None:
         world = self.world
         me = world.me
-        session = world.session
         rid = record.id or self.new_id()
         engagement_id = record.engagement_id or self.new_id()
-        existing = None
-        if engagement_id in self.engagements:
-            world.quiet()
-            existing = session.get(EngagementRow, engagement_id)
-        # an engagement already here keeps its parties; a new one gets them from the cards
-        parties: list[tuple[OrganizationRow, Any]] = (
-            [(world.organization(party.organization), party) for party in record.parties]
-            if existing is None
-            else []
-        )
+        # always a new engagement (_check refuses joining one): its parties come from the cards
+        parties: list[tuple[OrganizationRow, Any]] = [
+            (world.organization(party.organization), party) for party in record.parties
+        ]
         solutions = [
             (world.solution(ref), ref.assessment_location)
             for ref in record.details.requirements.solutions
         ]
         is_assessment = any(s.kind == SolutionKind.ASSESSMENT.value for s, _ in solutions)
         party_ids: dict[int, str] = {}
-        if existing is None:
-            creator = me.id
-            if record.direction is Direction.INBOUND:
-                outbound = [org for org, party in parties if party.direction is Direction.OUTBOUND]
-                assert record.invite_context is not None
-                creator = (
-                    outbound[0]
-                    if outbound
-                    else world.organization(record.invite_context.invited_by)
-                ).id
-            company = world.company(record)
-            contact = record.customer_profile.team[0] if record.customer_profile.team else None
-            engagement_row: dict[str, Any] = {
-                "id": engagement_id,
-                "company_id": company.id,
-                "contact_name": None
-                if contact is None
-                else " ".join(p for p in (contact.first_name, contact.last_name) if p),
-                "contact_phone": None if contact is None else contact.phone_number,
-                "contact_email": None if contact is None else contact.email,
-                "contact_consent": int(
-                    record.consent.consent_to_share_referral_with_microsoft_sellers
-                ),
-                "created_by_organization_id": creator,
-                "is_assessment": int(is_assessment),
-                "deal_type": DealType.PRIVATE.value,  # set below, from the parties
-                "created_at": stored(record.created_date_time or self.now),
-            }
-            self.batch.engagements.append(engagement_row)
-            states = {me.id: (me.is_vendor, record.substatus)}
-            for org, party in parties:
-                party_id = party.id if party.id and party.id not in self.taken else self.new_id()
-                party_ids[org.id] = party_id
-                states[org.id] = (org.is_vendor, party.status)
-                location = world.location(org, party.location, create=True)
-                self.referral(
-                    rid=party_id,
-                    engagement_id=engagement_id,
-                    org_id=org.id,
-                    location_id=location.id,
-                    record=record,
-                    direction=party.direction,
-                    status=party.status,
-                    stage=Stage.WON if party.status is Status.WON else _bottom(party.direction),
-                    help_requested=party.help_requested.value,
-                    own=False,
-                    created=party.created_date_time,
-                )
-        else:
-            states = {}
-            for org_id, is_vendor, status, party_id in session.execute(
-                select(
-                    ReferralRow.organization_id,
-                    OrganizationRow.is_vendor,
-                    ReferralRow.status,
-                    ReferralRow.id,
-                )
-                .join(OrganizationRow, OrganizationRow.id == ReferralRow.organization_id)
-                .where(ReferralRow.engagement_id == engagement_id)
-            ):
-                states[org_id] = (is_vendor, Status(status))
-                party_ids[org_id] = party_id
-            states[me.id] = (me.is_vendor, record.substatus)
-            is_assessment = existing.is_assessment
+        creator = me.id
+        if record.direction is Direction.INBOUND:
+            outbound = [org for org, party in parties if party.direction is Direction.OUTBOUND]
+            assert record.invite_context is not None
+            creator = (
+                outbound[0] if outbound else world.organization(record.invite_context.invited_by)
+            ).id
+        company = world.company(record)
+        contact = record.customer_profile.team[0] if record.customer_profile.team else None
+        engagement_row: dict[str, Any] = {
+            "id": engagement_id,
+            "company_id": company.id,
+            "contact_name": None
+            if contact is None
+            else " ".join(p for p in (contact.first_name, contact.last_name) if p),
+            "contact_phone": None if contact is None else contact.phone_number,
+            "contact_email": None if contact is None else contact.email,
+            "contact_consent": int(record.consent.consent_to_share_referral_with_microsoft_sellers),
+            "created_by_organization_id": creator,
+            "is_assessment": int(is_assessment),
+            "deal_type": DealType.PRIVATE.value,  # set below, from the parties
+            "created_at": stored(record.created_date_time or self.now),
+        }
+        self.batch.engagements.append(engagement_row)
+        states = {me.id: (me.is_vendor, record.substatus)}
+        for org, party in parties:
+            party_id = party.id if party.id and party.id not in self.taken else self.new_id()
+            party_ids[org.id] = party_id
+            states[org.id] = (org.is_vendor, party.status)
+            location = world.location(org, party.location, create=True)
+            self.referral(
+                rid=party_id,
+                engagement_id=engagement_id,
+                org_id=org.id,
+                location_id=location.id,
+                record=record,
+                direction=party.direction,
+                status=party.status,
+                stage=Stage.WON if party.status is Status.WON else _bottom(party.direction),
+                help_requested=party.help_requested.value,
+                own=False,
+                created=party.created_date_time,
+            )
         deal_type = derive_deal_type(
             is_assessment,
             [PartyState(org_id, vendor, status) for org_id, (vendor, status) in states.items()],
         ).value
-        if existing is None:
-            engagement_row["deal_type"] = deal_type
-        else:  # it gained a party (R-DEAL-3)
-            self.batch.deal_types[engagement_id] = deal_type
+        engagement_row["deal_type"] = deal_type
         own_location = world.own_location(record.location)
         assert own_location is not None  # checked before anything was written
         self.referral(
@@ -970,9 +938,6 @@ def import_records(
             raise ImportRefused(problems, total)
         writer = _Writer(world, user, db.clock.now(), db.new_id)
         writer.taken = _taken(session, records)
-        writer.engagements = _present(
-            session, EngagementRow.id, [r.engagement_id for r in records if r and r.engagement_id]
-        )
         background = BackgroundWriter(session)
         world.quiet = background.wait
         added = 0

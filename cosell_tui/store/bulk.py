@@ -62,8 +62,6 @@ class Batch:
     activity: list[dict[str, Any]] = field(default_factory=list)
     closing: list[dict[str, Any]] = field(default_factory=list)
     registrations: list[dict[str, Any]] = field(default_factory=list)
-    # engagement id → deal type, for engagements that gained a party (R-DEAL-3)
-    deal_types: dict[str, str] = field(default_factory=dict)
 
     def write(self, db: Database) -> None:
         with db.transaction() as session:
@@ -90,10 +88,6 @@ class Batch:
             (ActivityRow, self.activity),
         ):
             self._insert(cursor, row_class, rows)
-        cursor.executemany(
-            "UPDATE engagements SET deal_type = ? WHERE id = ?",
-            [(kind, engagement) for engagement, kind in self.deal_types.items()],
-        )
         cursor.executemany(
             "UPDATE referrals SET status = ?, stage = ?, closed_at = ?, closing_reason = ?, "
             "closing_notes = ?, version = version + 1 WHERE id = ?",
