@@ -289,7 +289,7 @@ class PipelineView(VerticalScroll, ReportsWorkerErrors, can_focus=True):
             "Win rate, 90 days",
             Text("no deal won or lost", style=muted)
             if rate is None
-            else f"{round(rate * 100)} %  · {figures.won} won · {figures.lost} lost",
+            else f"{round(rate * 100)} % · {figures.won} won · {figures.lost} lost",
         )
         table.add_row(
             "Time to answer",
