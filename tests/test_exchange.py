@@ -247,6 +247,7 @@ def test_bad_records_are_all_reported_and_nothing_is_written(
         "Nothing was imported: 2 of 8 record(s) have problems (records 3, 7)."
     )
     assert "record 3, name: This field is required." in message
+    assert "record 7, substatus: Use Received, Accepted, Won, Lost, Declined or Expired." in message
 
 
 def test_bad_csv_records_are_reported_by_column(demo_db: Database, tmp_path: Path) -> None:

@@ -196,6 +196,14 @@ def _json_rows(path: Path, text: str) -> list[tuple[dict[str, Any], dict[str, st
     return [(item, {}) for item in data]
 
 
+# the API's words, not our stored values, for the fields the API names (records.py)
+_API_WORDS = {
+    "substatus": "Use Received, Accepted, Won, Lost, Declined or Expired.",
+    "direction": "Use Incoming or Outgoing.",
+    "status": "Use New, Active or Closed.",
+}
+
+
 def _field(location: Sequence[int | str]) -> str:
     return ".".join(str(part) for part in location) or "record"
 
@@ -215,7 +223,10 @@ def validate(rows: Sequence[tuple[dict[str, Any], dict[str, str]]]) -> Parsed:
                     text = "This field is required."
                 elif item["type"] in ("enum", "literal_error"):
                     text = text.replace("Input should be", "Use")
-                problems.append(Problem(number, _field(item["loc"]), text))
+                name = _field(item["loc"])
+                key = "direction" if name.endswith("direction") else name  # a card's too
+                text = _API_WORDS.get(key, text) if text.startswith("Use") else text
+                problems.append(Problem(number, name, text if text.endswith(".") else text + "."))
             found.append(None)
             continue
         problems += [Problem(number, name, text) for name, text in record.problems()]
