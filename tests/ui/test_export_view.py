@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import threading
 from pathlib import Path
 
 from textual.pilot import Pilot
@@ -80,3 +81,33 @@ async def test_x_does_nothing_on_the_pipeline(demo_db: Database, people: dict[st
         await pilot.press("4", "x")
         await pilot.pause()
         assert not isinstance(app.screen, ExportDialog)
+
+
+async def test_escape_while_a_large_export_writes_lets_it_finish(
+    demo_db: Database, people: dict[str, User], tmp_path: Path
+) -> None:
+    # the dialog closes at once; the file is written and told about (no crash on a closed
+    # dialog)
+    async with running(demo_db, people["Dana"]) as (app, pilot):
+        source = app.source
+        release = threading.Event()
+        real = source.export_view
+
+        def slow(*args: object) -> int:
+            release.wait(5)
+            return real(*args)  # type: ignore[arg-type]
+
+        source.export_view = slow  # type: ignore[method-assign]
+        await pilot.press("x")
+        await pilot.pause()
+        app.screen.query_one("#export-path", Input).value = str(tmp_path / "late.csv")
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, ExportDialog)
+        release.set()
+        await settle(app, pilot)
+        assert (tmp_path / "late.csv").exists()
+        assert any("Exported" in str(n.message) for n in app._notifications)
+        assert app.is_running

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from textual import on, work
+from textual import on
+from textual.app import App
 from textual.widget import Widget
 from textual.widgets import Input, Static
 
@@ -87,16 +88,32 @@ class ExportDialog(FormDialog[ExportRequest]):
         self.query_one("#save").disabled = True
         self._export(request)
 
-    @work(thread=True, exclusive=True, group="export")
     def _export(self, request: ExportRequest) -> None:
-        try:
-            count = self.run(request)
-        except DomainError as error:
-            self.app.call_from_thread(self._failed, error.message)
-            return
-        self.app.call_from_thread(self.dismiss, ExportRequest(request.path, request.form, count))
+        # a thread of the app's, not of this screen's: escape closes the dialog and the file
+        # is still written (and told about)
+        app = self.app
 
-    def _failed(self, message: str) -> None:
+        def export() -> None:
+            try:
+                count = self.run(request)
+            except DomainError as error:
+                app.call_from_thread(self._failed, app, error.message)
+                return
+            done = ExportRequest(request.path, request.form, count)
+            app.call_from_thread(self._done, app, done)
+
+        app.run_worker(export, thread=True, group="export")
+
+    def _done(self, app: App[object], result: ExportRequest) -> None:
+        if app.screen is self:
+            self.dismiss(result)
+        else:  # closed with escape while it wrote
+            app.notify(f"Exported {result.count} deal(s) to {result.path}.")
+
+    def _failed(self, app: App[object], message: str) -> None:
+        if app.screen is not self:
+            app.notify(message, severity="error")
+            return
         self.busy = False
         self.query_one("#save").disabled = False
         self.show_errors({"path": message})
