@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -41,7 +41,7 @@ from cosell_tui.domain.enums import (
     Status,
 )
 from cosell_tui.domain.errors import DomainError, InvalidInput, NotAllowed
-from cosell_tui.domain.lifecycle import RESPONSE_WINDOW, STAGE_PERCENT
+from cosell_tui.domain.lifecycle import RESPONSE_WINDOW, STAGE_PERCENT, first_stage
 from cosell_tui.domain.models import RegistrationForm, User
 from cosell_tui.domain.parties import PartyState, derive_deal_type
 from cosell_tui.domain.validation import field_messages
@@ -409,12 +409,10 @@ def _check(
     me = world.me
     ids = [r.id for r in records if r is not None and r.id]
     existing: dict[str, int] = {}
-    for start in range(0, len(ids), 900):
+    for chunk in _chunks(ids):
         existing |= dict(
             session.execute(
-                select(ReferralRow.id, ReferralRow.organization_id).where(
-                    ReferralRow.id.in_(ids[start : start + 900])
-                )
+                select(ReferralRow.id, ReferralRow.organization_id).where(ReferralRow.id.in_(chunk))
             ).all()
         )
     crm_ids = set(
@@ -426,16 +424,9 @@ def _check(
     )
     engagement_ids = [r.engagement_id for r in records if r is not None and r.engagement_id]
     present = _present(session, EngagementRow.id, engagement_ids)
-    mine: set[str] = set()
-    for start in range(0, len(engagement_ids), 900):
-        mine |= set(
-            session.scalars(
-                select(ReferralRow.engagement_id).where(
-                    ReferralRow.engagement_id.in_(engagement_ids[start : start + 900]),
-                    ReferralRow.organization_id == me.id,
-                )
-            )
-        )
+    mine = _present(
+        session, ReferralRow.engagement_id, engagement_ids, ReferralRow.organization_id == me.id
+    )
     seen_ids: dict[str, int] = {}
     seen_engagements: dict[str, int] = {}
     seen_crm: dict[str, int] = {}
@@ -543,7 +534,7 @@ def _cards(record: ReferralRecord, world: _World) -> list[tuple[str, str]]:
         if _same(ref, me):
             found.append((field_name, f"{me.name} is the importing party."))
             continue
-        if any(_same_ref(ref, other) for other in named):
+        if any(_same(ref, other) for other in named):
             found.append((field_name, f"{ref.name} is named twice."))
             continue
         named.append(ref)
@@ -579,20 +570,13 @@ def _cards(record: ReferralRecord, world: _World) -> list[tuple[str, str]]:
     return found
 
 
-def _same_ref(one: OrganizationRef, other: OrganizationRef) -> bool:
+def _same(one: OrganizationRef | OrganizationRow, other: OrganizationRef | OrganizationRow) -> bool:
+    """The same organization, as a file names it or as the database holds it."""
     if one.is_vendor or other.is_vendor:
         return one.is_vendor and other.is_vendor
     if one.partner_id and other.partner_id:
         return one.partner_id == other.partner_id
     return _key(one.name) == _key(other.name)
-
-
-def _same(ref: OrganizationRef, org: OrganizationRow) -> bool:
-    if ref.is_vendor or org.is_vendor:
-        return ref.is_vendor and org.is_vendor
-    if ref.partner_id and org.partner_id:
-        return ref.partner_id == org.partner_id
-    return _key(ref.name) == _key(org.name)
 
 
 # --- writing -------------------------------------------------------------------------------------
@@ -650,7 +634,7 @@ class _Writer:
                 "help_requested": help_requested,
                 "direction": direction.value,
                 "status": (Status.ACCEPTED if answered else Status.RECEIVED).value,
-                "stage": (stage if status is not Status.WON else _bottom(direction)).value,
+                "stage": (stage if status is not Status.WON else first_stage(direction)).value,
                 "created_at": stored(created),
                 "received_at": stored(received) if received else None,
                 "responded_at": stored(responded) if responded else None,
@@ -740,7 +724,7 @@ class _Writer:
                 record=record,
                 direction=party.direction,
                 status=party.status,
-                stage=Stage.WON if party.status is Status.WON else _bottom(party.direction),
+                stage=Stage.WON if party.status is Status.WON else first_stage(party.direction),
                 help_requested=party.help_requested.value,
                 own=False,
                 created=party.created_date_time,
@@ -800,7 +784,7 @@ class _Writer:
             marks = []  # not accepted yet: no stage of its own (decisions, issue 2)
         if not given and record.substatus in _ANSWERED:
             # a CRM's file names the stage only: marking it marks the earlier ones (R-LIFE-7)
-            bottom = _bottom(record.direction)
+            bottom = first_stage(record.direction)
             reached = STAGE_PERCENT[record.stage]
             at = record.responded_date_time or record.created_date_time or self.now
             stages = [bottom] + [
@@ -886,10 +870,17 @@ class _Writer:
             )
 
 
-def _present(session: Session, column: Any, values: Sequence[str]) -> set[str]:
-    found: set[str] = set()
+def _chunks(values: Sequence[str]) -> Iterator[Sequence[str]]:
+    """At most 900 at a time: SQLite's limit of bound parameters in one statement."""
     for start in range(0, len(values), 900):
-        found |= set(session.scalars(select(column).where(column.in_(values[start : start + 900]))))
+        yield values[start : start + 900]
+
+
+def _present(session: Session, column: Any, values: Sequence[str], *where: Any) -> set[str]:
+    """Which of these values the column holds (in rows matching `where` too)."""
+    found: set[str] = set()
+    for chunk in _chunks(values):
+        found |= set(session.scalars(select(column).where(column.in_(chunk), *where)))
     return found
 
 
@@ -897,22 +888,11 @@ def _taken(session: Session, records: Sequence[ReferralRecord | None]) -> set[st
     """Ids a party's card cannot reuse: already in the database, or a record's own."""
     own = {r.id for r in records if r is not None and r.id}
     cards = [p.id for r in records if r is not None for p in r.parties if p.id]
-    found = set(own)
-    for start in range(0, len(cards), 900):
-        found |= set(
-            session.scalars(
-                select(ReferralRow.id).where(ReferralRow.id.in_(cards[start : start + 900]))
-            )
-        )
-    return found
+    return own | _present(session, ReferralRow.id, cards)
 
 
 _ANSWERED = (Status.ACCEPTED, Status.WON, Status.LOST)  # accepted once: a team (R-DEAL-2)
 _RUNGS = [Stage.QUALIFIED, Stage.DEVELOPED, Stage.PROPOSED, Stage.NEGOTIATED, Stage.WON]
-
-
-def _bottom(direction: Direction) -> Stage:
-    return Stage.CREATED if direction is Direction.OUTBOUND else Stage.ACCEPTED
 
 
 def _when(moment: datetime | None) -> str | None:

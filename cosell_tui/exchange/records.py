@@ -40,7 +40,7 @@ from cosell_tui.domain.enums import (
     Stage,
     Status,
 )
-from cosell_tui.domain.lifecycle import STAGE_NAMES, STAGE_PERCENT
+from cosell_tui.domain.lifecycle import STAGE_NAMES, STAGE_PERCENT, first_stage
 from cosell_tui.domain.validation import (
     Amount,
     CalendarDate,
@@ -420,7 +420,7 @@ class ReferralRecord(Part):
     def stage(self) -> Stage:
         if self.substatus is Status.WON:
             return Stage.WON
-        bottom = Stage.CREATED if self.direction is Direction.OUTBOUND else Stage.ACCEPTED
+        bottom = first_stage(self.direction)
         if self.substatus in (Status.RECEIVED, Status.DECLINED, Status.EXPIRED):
             return bottom  # never accepted: the bottom rung, whatever a file says
         if self.sales_stage is None or self.sales_stage.stage in (Stage.CREATED, Stage.ACCEPTED):

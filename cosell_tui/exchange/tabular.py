@@ -33,16 +33,29 @@ def _model_of(annotation: Any) -> type[Part] | None:
 
 
 @cache
-def columns(model: type[BaseModel] = ReferralRecord, prefix: str = "") -> tuple[str, ...]:
+def _layout() -> tuple[tuple[str, ...], frozenset[str]]:
+    """The CSV's columns, in the record's order, and those whose cells hold JSON (lists, and
+    the registration's free-form `form`)."""
     names: list[str] = []
-    for name, info in model.model_fields.items():
-        key = prefix + (info.alias or name)
-        part = _model_of(info.annotation)
-        if part is not None:
-            names += columns(part, key + ".")
-        else:
+    json_columns: set[str] = set()
+
+    def walk(model: type[BaseModel], prefix: str) -> None:
+        for name, info in model.model_fields.items():
+            key = prefix + (info.alias or name)
+            part = _model_of(info.annotation)
+            if part is not None:
+                walk(part, key + ".")
+                continue
             names.append(key)
-    return tuple(names)
+            if _container(info.annotation):
+                json_columns.add(key)
+
+    walk(ReferralRecord, "")
+    return tuple(names), frozenset(json_columns)
+
+
+def columns() -> tuple[str, ...]:
+    return _layout()[0]
 
 
 def _flatten(data: dict[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
@@ -61,25 +74,7 @@ def _container(annotation: Any) -> bool:
     )
 
 
-@cache
-def _json_columns() -> frozenset[str]:
-    """Columns whose cells hold JSON: lists, and the registration's free-form `form`."""
-    found: set[str] = set()
-
-    def walk(model: type[BaseModel], prefix: str) -> None:
-        for name, info in model.model_fields.items():
-            key = prefix + (info.alias or name)
-            part = _model_of(info.annotation)
-            if part is not None:
-                walk(part, key + ".")
-            elif _container(info.annotation):
-                found.add(key)
-
-    walk(ReferralRecord, "")
-    return frozenset(found)
-
-
-_JSON_COLUMNS = _json_columns()
+_JSON_COLUMNS = _layout()[1]
 
 
 def _cell(column: str, value: Any) -> str:
