@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint typecheck tmux bench clean
+.PHONY: run test lint typecheck tmux postgres bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,7 +31,12 @@ tmux:
 # A full run (no PYTEST_ARGS) records its wall time since make started, set-up and static
 # checks included, for `make bench` (issue 6); the tests' exit status is kept.
 MAKE_STARTED := $(shell date +%s)
-test: lint typecheck tmux
+# The PostgreSQL tests (issue 8) start their own throwaway server from Debian's package.
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null || \
+	  { apt-get update -qq && apt-get install -y -qq postgresql >/dev/null; }
+
+test: lint typecheck tmux postgres
 	@echo $(BIN)/pytest -n 3 --dist worksteal $(PYTEST_ARGS)
 	@$(BIN)/pytest -n 3 --dist worksteal $(PYTEST_ARGS); status=$$?; \
 	if [ -z "$(PYTEST_ARGS)" ]; then mkdir -p bench/.cache && \

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import inspect
+import itertools
+import json
 import os
 import shutil
 import tempfile
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -20,6 +24,7 @@ from cosell_tui.demo import build_demo
 from cosell_tui.domain.models import User
 from cosell_tui.store import queries
 from cosell_tui.store.database import Database, open_database
+from tests import postgres
 
 TODAY = date(2026, 11, 27)
 SEED = 1
@@ -39,6 +44,63 @@ def build_demo_template(path: Path) -> None:
     database.dispose()
 
 
+# PostgreSQL (issue 8): one throwaway server for the run, started by the xdist controller (or the
+# lone process) beside the demo build; its template databases hold the migrated schema and the
+# demo, and every test that runs on PostgreSQL gets a copy of one of them.
+PG_ENV = "COSELL_TEST_POSTGRES"  # the server's address as JSON, for the workers
+PG_EMPTY, PG_DEMO = "template_empty", "template_demo"
+BACKENDS = ("sqlite", "postgresql")
+
+
+def start_postgres() -> postgres.Server:
+    server = postgres.start()
+    try:
+        postgres.execute(server, f"CREATE DATABASE {PG_EMPTY}", f"CREATE DATABASE {PG_DEMO}")
+        open_database(server.url(PG_EMPTY), clock=FixedClock.on(TODAY)).dispose()
+        database = open_database(server.url(PG_DEMO), clock=FixedClock.on(TODAY))
+        build_demo(database, seed=SEED, today=TODAY)
+        database.dispose()
+    except BaseException:
+        server.stop()
+        raise
+    return server
+
+
+def _server_from_env(value: str) -> postgres.Server:
+    fields = json.loads(value)
+    return postgres.Server(
+        Path(fields["folder"]), fields["port"], fields["password"], Path(fields["bin"])
+    )
+
+
+def _server_to_env(server: postgres.Server) -> str:
+    return json.dumps(
+        {
+            "folder": str(server.folder),
+            "port": server.port,
+            "password": server.password,
+            "bin": str(server.bin),
+        }
+    )
+
+
+def _postgres_for_workers(folder: Path, started: list[postgres.Server]) -> None:
+    marker = folder / "postgres.json"
+    try:
+        started.append(start_postgres())
+    except BaseException as error:
+        marker.with_suffix(".failed").write_text(str(error))
+        raise
+    marker.write_text(_server_to_env(started[0]))
+    marker.with_suffix(".ready").touch()
+
+
+def _stop_postgres(thread: threading.Thread, started: list[postgres.Server]) -> None:
+    thread.join(timeout=TEMPLATE_WAIT)  # a short run may end while the server still starts
+    for server in started:
+        server.stop()
+
+
 def _build_for_workers(path: Path) -> None:
     try:
         build_demo_template(path)
@@ -48,7 +110,14 @@ def _build_for_workers(path: Path) -> None:
     path.with_suffix(".ready").touch()
 
 
+# Textual allocates many short-lived objects: Python's default young-generation threshold (700)
+# ran a collection every few keys, about a tenth of the suite's CPU. The app's own memory tests
+# collect explicitly; the cycles a test leaves are still collected, only less often.
+GC_THRESHOLDS = (100_000, 50, 100)
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    gc.set_threshold(*GC_THRESHOLDS)
     running_workers = config.getoption("numprocesses", None) and not hasattr(config, "workerinput")
     if running_workers and not config.getoption("collectonly"):
         folder = Path(tempfile.mkdtemp(prefix="cosell-tests-"))
@@ -57,6 +126,24 @@ def pytest_configure(config: pytest.Config) -> None:
         build = threading.Thread(target=_build_for_workers, args=(folder / "demo.db",))
         build.daemon = True
         build.start()
+        os.environ[PG_ENV] = str(folder / "postgres.json")
+        started: list[postgres.Server] = []
+        server = threading.Thread(target=_postgres_for_workers, args=(folder, started))
+        server.daemon = True
+        server.start()
+        config.add_cleanup(lambda: _stop_postgres(server, started))
+
+
+def _wait_for(marker: Path) -> str:
+    """The controller's result at `marker` (.ready beside it), or its failure as an error."""
+    deadline = time.monotonic() + TEMPLATE_WAIT
+    while time.monotonic() < deadline:
+        if marker.with_suffix(".ready").exists():
+            return marker.read_text()
+        if marker.with_suffix(".failed").exists():
+            raise postgres.PostgresUnavailable(marker.with_suffix(".failed").read_text())
+        time.sleep(0.05)
+    raise postgres.PostgresUnavailable("the test PostgreSQL server took too long to start")
 
 
 def _from_controller() -> Path | None:
@@ -108,14 +195,60 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     return True
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Modules marked `backends` run each test that uses a database on SQLite and PostgreSQL."""
+    if metafunc.definition.get_closest_marker("backends") and "backend" in metafunc.fixturenames:
+        metafunc.parametrize("backend", BACKENDS, indirect=True)
+
+
+@pytest.fixture
+def backend(request: pytest.FixtureRequest) -> str:
+    """The database the test runs on: SQLite unless its module is marked `backends`."""
+    return str(getattr(request, "param", "sqlite"))
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[postgres.Server]:
+    shared = os.environ.get(PG_ENV)
+    if shared:
+        yield _server_from_env(_wait_for(Path(shared)))
+        return
+    server = start_postgres()  # a run without workers starts its own
+    yield server
+    server.stop()
+
+
+_copies = itertools.count(1)
+
+
+@contextmanager
+def postgres_copy(server: postgres.Server, template: str, clock: FixedClock) -> Iterator[Database]:
+    """A private database copied from `template`, dropped afterwards."""
+    name = f"test_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{os.getpid()}_{next(_copies)}"
+    postgres.copy_database(server, template, name)
+    database = open_database(server.url(name), clock=clock)
+    try:
+        yield database
+    finally:
+        database.dispose()
+        postgres.drop_database(server, name)
+
+
 @pytest.fixture
 def clock() -> FixedClock:
     return FixedClock.on(TODAY)
 
 
 @pytest.fixture
-def db(tmp_path: Path, clock: FixedClock) -> Iterator[Database]:
+def db(
+    request: pytest.FixtureRequest, backend: str, tmp_path: Path, clock: FixedClock
+) -> Iterator[Database]:
     """An empty, migrated database."""
+    if backend == "postgresql":
+        server = request.getfixturevalue("postgres_server")
+        with postgres_copy(server, PG_EMPTY, clock) as database:
+            yield database
+        return
     database = open_database(tmp_path / "test.db", clock=clock)
     yield database
     database.dispose()
@@ -133,8 +266,16 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def demo_db(demo_template: Path, tmp_path: Path, clock: FixedClock) -> Iterator[Database]:
+def demo_db(
+    request: pytest.FixtureRequest, backend: str, tmp_path: Path, clock: FixedClock
+) -> Iterator[Database]:
     """A private copy of the demo database, clock at 2026-11-27 09:00 UTC."""
+    if backend == "postgresql":
+        server = request.getfixturevalue("postgres_server")
+        with postgres_copy(server, PG_DEMO, clock) as database:
+            yield database
+        return
+    demo_template = request.getfixturevalue("demo_template")
     path = tmp_path / "demo.db"
     shutil.copyfile(demo_template, path)
     database = open_database(path, clock=clock)

@@ -66,6 +66,8 @@ from cosell_tui.store.schema import (
     SolutionRow,
 )
 
+pytestmark = pytest.mark.backends  # R-STORE-4: the same guarantees on PostgreSQL
+
 TODAY = date(2026, 11, 27)
 
 CONTOSO = "Contoso Analytics"

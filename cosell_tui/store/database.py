@@ -22,6 +22,7 @@ from cosell_tui.clock import Clock, SystemClock
 # up-to-date database never has to import Alembic.
 SCHEMA_HEAD = "0005"
 BUSY_TIMEOUT_MS = 5000
+CONNECT_TIMEOUT_S = 10
 
 
 class StoreError(Exception):
@@ -113,11 +114,31 @@ def _sqlite_begin(connection: Any) -> None:
         connection.exec_driver_sql("BEGIN")
 
 
+def _postgresql_session(dbapi_connection: Any, _record: Any) -> None:
+    # Times are stored as UTC wall-clock values, as in SQLite; the server's zone must not move them.
+    with dbapi_connection.cursor() as cursor:
+        cursor.execute("SET TIME ZONE 'UTC'")
+    dbapi_connection.commit()
+
+
 def make_engine(url: URL) -> Engine:
-    if url.get_backend_name() != "sqlite":
-        raise StoreError(
-            f"Only SQLite databases are supported so far, not {url.get_backend_name()}."
+    backend = url.get_backend_name()
+    if backend == "postgresql":
+        if url.get_driver_name() not in ("psycopg", "psycopg2", ""):
+            raise StoreError(
+                f"cosell-tui reaches PostgreSQL through psycopg: use postgresql+psycopg://, "
+                f"not {url.drivername}://."
+            )
+        # Always psycopg 3, whatever the URL names (SPEC §10 takes an SQLAlchemy URL).
+        engine = create_engine(
+            url.set(drivername="postgresql+psycopg"),
+            pool_pre_ping=True,
+            connect_args={"connect_timeout": CONNECT_TIMEOUT_S, "application_name": "cosell-tui"},
         )
+        event.listen(engine, "connect", _postgresql_session)
+        return engine
+    if backend != "sqlite":
+        raise StoreError(f"cosell-tui works with SQLite and PostgreSQL databases, not {backend}.")
     engine = create_engine(url)
     event.listen(engine, "connect", _sqlite_pragmas)
     event.listen(engine, "begin", _sqlite_begin)
@@ -241,8 +262,38 @@ def _heal(database: Database) -> None:
     search.heal(database)
 
 
+# What psycopg says when a connection fails, and our sentence for it (R-STORE-4).
+_POSTGRESQL_REASONS = (
+    ("password authentication failed", "the server refused that user name or password"),
+    ("no password supplied", "the server wants a password, and the URL gives none"),
+    ("does not exist", "{detail}"),
+    ("no pg_hba.conf entry", "the server does not accept this login from this machine"),
+    ("Connection refused", "nothing answers at that address (is the server running?)"),
+    ("timeout expired", "the server did not answer in time"),
+    ("could not translate host name", "that host name is unknown"),
+    ("failed to resolve host", "that host name is unknown"),
+    ("server closed the connection", "the server closed the connection"),
+    ("the database system is starting up", "the server is starting up; try again in a moment"),
+    ("the database system is shutting down", "the server is shutting down"),
+)
+
+
+def postgresql_reason(text_of_error: str) -> str | None:
+    """One clause for a PostgreSQL connection failure, or None if it is not one."""
+    for marker, reason in _POSTGRESQL_REASONS:
+        if marker in text_of_error:
+            if reason == "{detail}":
+                detail = text_of_error.split("FATAL:", 1)[-1].strip().splitlines()[0]
+                return detail.replace('"', "“", 1).replace('"', "”", 1)
+            return reason
+    return None
+
+
 def _sqlite_reason(error: DatabaseError) -> str:
     reason = str(error.orig) if error.orig is not None else str(error)
+    pg = postgresql_reason(reason)
+    if pg is not None:
+        return pg
     if "locked" in reason or "busy" in reason:
         return "the database is busy (another program is writing to it); try again"
     return reason

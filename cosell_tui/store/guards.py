@@ -93,3 +93,153 @@ def guard_message(error_text: str) -> str | None:
         if message in error_text:
             return message.removeprefix("cosell-tui: ").capitalize() + "."
     return None
+
+
+# --- PostgreSQL (R-STORE-4): the same contract as trigger functions ------------------------------
+#
+# SQLite runs one writer at a time; PostgreSQL runs many, so an own-data trigger reads its
+# referral's status with FOR SHARE: a concurrent close of that referral waits for this write (or
+# this write waits for the close and then sees the closed status), and a closed deal can never
+# gain, change or lose a row. SQLSTATE 23000 makes the refusal an integrity error, as in SQLite.
+
+_PG_RAISE = "RAISE EXCEPTION USING MESSAGE = '{message}', ERRCODE = '23000';"
+
+
+def _pg_literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _pg_raise(message: str) -> str:
+    return _PG_RAISE.format(message=message)
+
+
+def postgresql_guard_functions() -> list[str]:
+    """The trigger functions (shared by every table); `postgresql_guard_triggers` binds them."""
+    closed = "SELECT status FROM referrals WHERE id = {ref} FOR SHARE"
+    return [
+        f"""CREATE OR REPLACE FUNCTION cosell_guard_referral() RETURNS trigger
+            LANGUAGE plpgsql AS $$
+            BEGIN
+                IF OLD.status IN {TERMINAL} THEN {_pg_raise(CLOSED_DEAL)} END IF;
+                IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;
+                RETURN NEW;
+            END $$""",
+        f"""CREATE OR REPLACE FUNCTION cosell_guard_own_data() RETURNS trigger
+            LANGUAGE plpgsql AS $$
+            DECLARE
+                found text;
+            BEGIN
+                IF TG_OP IN ('UPDATE', 'DELETE') THEN
+                    {closed.format(ref="OLD.referral_id")} INTO found;
+                    IF found IN {TERMINAL} THEN {_pg_raise(CLOSED_DATA)} END IF;
+                END IF;
+                IF TG_OP IN ('INSERT', 'UPDATE') THEN
+                    {closed.format(ref="NEW.referral_id")} INTO found;
+                    IF found IN {TERMINAL} THEN {_pg_raise(CLOSED_DATA)} END IF;
+                    RETURN NEW;
+                END IF;
+                RETURN OLD;
+            END $$""",
+        f"""CREATE OR REPLACE FUNCTION cosell_guard_append_only() RETURNS trigger
+            LANGUAGE plpgsql AS $$
+            BEGIN {_pg_raise(APPEND_ONLY)} END $$""",
+        f"""CREATE OR REPLACE FUNCTION cosell_guard_registration() RETURNS trigger
+            LANGUAGE plpgsql AS $$
+            BEGIN
+                IF OLD.status IN ('approved', 'rejected') THEN
+                    {_pg_raise(FINAL_REGISTRATION)}
+                END IF;
+                IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;
+                RETURN NEW;
+            END $$""",
+        # The open parties are read FOR SHARE, as above: a close of the last one waits for
+        # this comment, or this comment waits for the close and then finds no open party.
+        f"""CREATE OR REPLACE FUNCTION cosell_guard_comment() RETURNS trigger
+            LANGUAGE plpgsql AS $$
+            BEGIN
+                PERFORM 1 FROM referrals WHERE engagement_id = NEW.engagement_id
+                    AND status IN ('received', 'accepted') FOR SHARE;
+                IF NOT FOUND THEN {_pg_raise(NO_ACTIVE_PARTY)} END IF;
+                RETURN NEW;
+            END $$""",
+        # The refusal's sentence is the trigger's argument: the table's own guard message.
+        """CREATE OR REPLACE FUNCTION cosell_guard_truncate() RETURNS trigger
+            LANGUAGE plpgsql AS $$
+            BEGIN RAISE EXCEPTION USING MESSAGE = TG_ARGV[0], ERRCODE = '23000'; END $$""",
+    ]
+
+
+def postgresql_guard_triggers(own_data_tables: Iterable[str]) -> list[str]:
+    """The functions, then a trigger per table: the contract of `sqlite_guard_triggers`.
+
+    TRUNCATE skips row triggers, so the guarded tables, the activity log and registrations
+    (final ones are frozen) refuse it too, each with its own sentence (a statement trigger;
+    SQLite has no TRUNCATE)."""
+    statements = [
+        *postgresql_guard_functions(),
+        """CREATE TRIGGER guard_referrals BEFORE UPDATE OR DELETE ON referrals
+           FOR EACH ROW EXECUTE FUNCTION cosell_guard_referral()""",
+    ]
+    truncate_refusals = {
+        "referrals": CLOSED_DEAL,
+        "activity": APPEND_ONLY,
+        "registrations": FINAL_REGISTRATION,
+    }
+    for table in own_data_tables:
+        if table in EXEMPT:
+            raise ValueError(f"{table} is exempt from R-STORE-1")
+        truncate_refusals[table] = CLOSED_DATA
+        statements.append(
+            f"""CREATE TRIGGER guard_{table} BEFORE INSERT OR UPDATE OR DELETE ON {table}
+                FOR EACH ROW EXECUTE FUNCTION cosell_guard_own_data()"""
+        )
+    statements += [
+        """CREATE TRIGGER guard_activity BEFORE UPDATE OR DELETE ON activity
+           FOR EACH ROW EXECUTE FUNCTION cosell_guard_append_only()""",
+        """CREATE TRIGGER guard_registrations BEFORE UPDATE OR DELETE ON registrations
+           FOR EACH ROW EXECUTE FUNCTION cosell_guard_registration()""",
+        """CREATE TRIGGER guard_comments_insert BEFORE INSERT ON comments
+           FOR EACH ROW EXECUTE FUNCTION cosell_guard_comment()""",
+    ]
+    statements += [
+        f"""CREATE TRIGGER guard_{table}_truncate BEFORE TRUNCATE ON {table}
+            FOR EACH STATEMENT EXECUTE FUNCTION cosell_guard_truncate({_pg_literal(message)})"""
+        for table, message in truncate_refusals.items()
+    ]
+    return statements
+
+
+def postgresql_drop_guard_triggers(own_data_tables: Iterable[str]) -> list[str]:
+    tables = ["referrals", "activity", *own_data_tables]
+    statements = [f"DROP TRIGGER IF EXISTS guard_{table} ON {table}" for table in tables]
+    tables.append("registrations")
+    statements += [f"DROP TRIGGER IF EXISTS guard_{table}_truncate ON {table}" for table in tables]
+    statements += [
+        "DROP TRIGGER IF EXISTS guard_registrations ON registrations",
+        "DROP TRIGGER IF EXISTS guard_comments_insert ON comments",
+    ]
+    statements += [
+        f"DROP FUNCTION IF EXISTS {name}()"
+        for name in (
+            "cosell_guard_referral",
+            "cosell_guard_own_data",
+            "cosell_guard_append_only",
+            "cosell_guard_registration",
+            "cosell_guard_comment",
+            "cosell_guard_truncate",
+        )
+    ]
+    return statements
+
+
+def guard_triggers(dialect: str, own_data_tables: Iterable[str]) -> list[str]:
+    """A migration's guards for the database it runs on."""
+    if dialect == "postgresql":
+        return postgresql_guard_triggers(own_data_tables)
+    return sqlite_guard_triggers(own_data_tables)
+
+
+def drop_guard_triggers(dialect: str, own_data_tables: Iterable[str]) -> list[str]:
+    if dialect == "postgresql":
+        return postgresql_drop_guard_triggers(own_data_tables)
+    return sqlite_drop_guard_triggers(own_data_tables)

@@ -70,7 +70,11 @@ class OrganizationRow(Base):
         Index("ix_organizations_name_lower", func.lower(name)),
         # exactly one vendor (R-ORG-1)
         Index(
-            "uq_organizations_one_vendor", is_vendor, unique=True, sqlite_where=is_vendor.is_(True)
+            "uq_organizations_one_vendor",
+            is_vendor,
+            unique=True,
+            sqlite_where=is_vendor.is_(True),
+            postgresql_where=is_vendor.is_(True),
         ),
     )
 

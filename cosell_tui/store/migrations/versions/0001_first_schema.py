@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from cosell_tui.store.guards import sqlite_drop_guard_triggers, sqlite_guard_triggers
+from cosell_tui.store.guards import drop_guard_triggers, guard_triggers
 
 revision = "0001"
 down_revision = None
@@ -19,6 +19,12 @@ depends_on = None
 
 # Tables of a referral's own data at this revision (SPEC §11), guarded by R-STORE-1 triggers.
 OWN_DATA_TABLES = ("team_members", "referral_solutions", "stage_marks", "invitations")
+
+# Search folds case like Python's str.casefold (R-UI-1 filter): SQLite gets the function from
+# the driver; PostgreSQL's lower() folds Unicode in a UTF-8 database, and an immutable function
+# can back an index.
+CASEFOLD_FUNCTION = """CREATE OR REPLACE FUNCTION casefold(value text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT RETURN lower(value)"""
 
 # Case-insensitive search (R-UI-1 filter) without a full scan.
 EXPRESSION_INDEXES = (
@@ -81,6 +87,7 @@ def upgrade() -> None:
             ["is_vendor"],
             unique=True,
             sqlite_where=sa.text("is_vendor IS 1"),
+            postgresql_where=sa.text("is_vendor"),
         )
 
     op.create_table(
@@ -450,14 +457,18 @@ def upgrade() -> None:
         )
         batch_op.create_index("ix_team_members_referral", ["referral_id"], unique=False)
 
+    dialect = op.get_bind().dialect.name
+    if dialect == "postgresql":  # SQLite gets its casefold() from the driver (database.py)
+        op.execute(CASEFOLD_FUNCTION)
     for statement in EXPRESSION_INDEXES:
         op.execute(statement)
-    for statement in sqlite_guard_triggers(OWN_DATA_TABLES):
+    for statement in guard_triggers(dialect, OWN_DATA_TABLES):
         op.execute(statement)
 
 
 def downgrade() -> None:
-    for statement in sqlite_drop_guard_triggers(OWN_DATA_TABLES):
+    dialect = op.get_bind().dialect.name
+    for statement in drop_guard_triggers(dialect, OWN_DATA_TABLES):
         op.execute(statement)
     with op.batch_alter_table("team_members", schema=None) as batch_op:
         batch_op.drop_index("ix_team_members_referral")
@@ -505,7 +516,7 @@ def downgrade() -> None:
 
     op.drop_table("engagements")
     with op.batch_alter_table("organizations", schema=None) as batch_op:
-        batch_op.drop_index("uq_organizations_one_vendor", sqlite_where=sa.text("is_vendor IS 1"))
+        batch_op.drop_index("uq_organizations_one_vendor")
 
     op.drop_table("organizations")
     with op.batch_alter_table("companies", schema=None) as batch_op:
@@ -517,3 +528,5 @@ def downgrade() -> None:
         batch_op.drop_index("ix_activity_engagement")
 
     op.drop_table("activity")
+    if dialect == "postgresql":
+        op.execute("DROP FUNCTION IF EXISTS casefold(text)")
