@@ -278,9 +278,10 @@ def _build_demo(target: str, *, seed: int, today: date, deals: int | None, force
 
     if deals is not None and not 0 <= deals <= MAX_GENERATED:
         raise UserError(f"--deals must be between 0 and {MAX_GENERATED:,}.")
-    path = sqlite_path(to_url(target))
+    url = to_url(target)
+    path = sqlite_path(url)
     if path is None:
-        raise UserError("The demo is built in an SQLite file; give --db a file path.")
+        return _build_server_demo(target, seed=seed, today=today, deals=deals, force=force)
     if path.exists():
         if not force:
             raise UserError(f"{path} already exists; add --force to replace it.")
@@ -303,6 +304,45 @@ def _build_demo(target: str, *, seed: int, today: date, deals: int | None, force
         db.dispose()
     return (
         f"Demo database {path}: {count:,} deals, built in {seconds:.1f} s (seed {seed}, {today})."
+    )
+
+
+def _build_server_demo(
+    target: str, *, seed: int, today: date, deals: int | None, force: bool
+) -> str:
+    """The demo in a PostgreSQL database (issue 8): a team's shared demo. The database must
+    exist (the server's administrator creates it); --force empties one that holds data."""
+    from cosell_tui.clock import FixedClock  # noqa: PLC0415
+    from cosell_tui.demo import build_demo  # noqa: PLC0415
+    from cosell_tui.store.database import reset  # noqa: PLC0415
+
+    if deals:
+        raise UserError(
+            "Generated deals (--deals) are written into SQLite files only; "
+            "build the PostgreSQL demo without --deals."
+        )
+    db = _open(target, FixedClock.on(today))
+    where = db.engine.url.render_as_string(hide_password=True)
+    try:
+        if _has_users(db):
+            if not force:
+                raise UserError(
+                    f"{where} already holds cosell-tui data; add --force to replace it."
+                )
+            reset(db.engine)
+        started = time.perf_counter()
+        build_demo(db, seed=seed, today=today, deals=deals)
+        seconds = time.perf_counter() - started
+        from sqlalchemy import func, select  # noqa: PLC0415
+
+        from cosell_tui.store.schema import ReferralRow  # noqa: PLC0415
+
+        with db.reading() as session:
+            count = session.scalar(select(func.count()).select_from(ReferralRow)) or 0
+    finally:
+        db.dispose()
+    return (
+        f"Demo database {where}: {count:,} deals, built in {seconds:.1f} s (seed {seed}, {today})."
     )
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, ParamSpec, TypeVar
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -1300,12 +1300,24 @@ class SweepResult:
     reminded: list[str] = field(default_factory=list)
 
 
+# Every app instance sweeps (issue 8): on PostgreSQL they take turns on this advisory lock, held
+# to the end of the sweep's transaction, and the one that waited reads what the other wrote, so
+# nothing expires twice and no reminder goes out twice. SQLite's writers take turns already.
+SWEEP_LOCK = 0x636F73656C6C  # "cosell"
+
+
+def _one_sweep_at_a_time(session: Session) -> None:
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(SWEEP_LOCK)))
+
+
 @action
 def expire_overdue(db: Database) -> SweepResult:
     """Expire unanswered invitations at their deadline; remind two days before (R-NOTE-4)."""
     now = db.clock.now()
     result = SweepResult()
     with db.transaction() as session:
+        _one_sweep_at_a_time(session)
         due = session.scalars(
             select(ReferralRow)
             .where(

@@ -190,6 +190,16 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         connection.commit()
 
 
+def reset(engine: Engine) -> None:
+    """Every table and guard dropped (migrations down to nothing), then the schema anew."""
+    from alembic import command  # noqa: PLC0415
+
+    with engine.connect() as connection:
+        command.downgrade(_alembic_config(connection), "base")
+        connection.commit()
+    upgrade(engine)
+
+
 def backup(path: Path, revision: str, clock: Clock) -> Path:
     """A consistent copy (SQLite's backup API, WAL included) beside the database."""
     stamp = clock.now().strftime("%Y%m%dT%H%M%S")
