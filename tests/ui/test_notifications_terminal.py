@@ -5,6 +5,8 @@ Sam, Northwind's referral admin (Chicago), has the installed app open in a real 
 on the same file (this test's process, driven by Pilot): she invites Northwind's Chicago
 office to a deal through the invite dialog. Without restarting, Sam's status bar count rises,
 a toast tells him of the new deal, and it appears in his Inbound list.
+
+The same on one PostgreSQL database (issue 8: two app instances see each other's changes).
 """
 
 from __future__ import annotations
@@ -14,19 +16,20 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from textual.widgets import Input, Select, SelectionList
 
 from cosell_tui.app import build_app
 from cosell_tui.domain.models import User
 from cosell_tui.screens.dialogs.invite import InvitePartnersDialog
 from cosell_tui.store.database import Database
+from cosell_tui.store.schema import OrganizationRow
 from tests.ui.test_action_flows import (
     CONTOSO,
     PRIVATE_OPEN,
     TODAY,
     choose_invite,
     deal_screen,
-    one,
     open_from_list,
     press,
 )
@@ -36,13 +39,15 @@ from tests.ui.test_real_terminal import Terminal, app_command, new_socket
 NORTHWIND = "Northwind Data"
 
 
-@pytest.mark.long
+pytestmark = [pytest.mark.long, pytest.mark.backends]
+
+
 async def test_invited_partner_sees_the_count_rise_without_restarting(
     demo_db: Database, people: dict[str, User], tmp_path: Path
 ) -> None:
     sam, dana = people["Sam"], people["Dana"]
-    assert demo_db.path is not None
-    command = f"{app_command(demo_db.path, '--as', sam.email)}; sleep 60"
+    target = demo_db.path or demo_db.engine.url.render_as_string(hide_password=False)
+    command = f"{app_command(target, '--as', sam.email)}; sleep 60"
     term = Terminal.start(new_socket(), "sam", command, tmp_path)
 
     async def sam_sees(check: object, what: str, timeout: float) -> str:
@@ -53,7 +58,10 @@ async def test_invited_partner_sees_the_count_rise_without_restarting(
         await sam_sees(lambda s: "Sam Okafor" in s and "✉ 1" in s, "Sam's main screen", 30)
         assert "Coho Winery" not in term.screen()
 
-        northwind = one(demo_db, "SELECT id FROM organizations WHERE name = ?", NORTHWIND)[0]
+        with demo_db.reading() as session:
+            northwind = session.scalars(
+                select(OrganizationRow.id).where(OrganizationRow.name == NORTHWIND)
+            ).one()
         app = build_app(demo_db, dana)
         async with app.run_test(size=(80, 24)) as pilot:
             await settle(app, pilot)
