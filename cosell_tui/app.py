@@ -51,6 +51,7 @@ class Opened:
     db: Database
     user: User | None
     organization: Organization | None
+    may_switch_user: bool = True  # R-ACL-4: on PostgreSQL, only the app's administrators
 
 
 Opener = Callable[[], Opened]
@@ -186,6 +187,7 @@ class CoSellApp(App[None]):
         self._unread_known = False  # the first count after signing in is no news: no toast
         self._unread_failing = False
         self._polling = False  # sweep and unread count started
+        self._may_switch_user = True
         self._styles_loaded = False  # all of them, not only FIRST_STYLES
         if "TEXTUAL_ANIMATIONS" not in os.environ:
             # no sliding tab underline or fading toasts: a key's answer is its first frame,
@@ -324,6 +326,7 @@ class CoSellApp(App[None]):
         self._db = opened.db
         self._user = opened.user
         self._organization = opened.organization
+        self._may_switch_user = opened.may_switch_user
         if opened.user is None:
             if self._early is not None:
                 self._early.hand_over(None)
@@ -434,8 +437,12 @@ class CoSellApp(App[None]):
         if action == "notifications":
             return self.signed_in
         if action == "switch_user":  # not while `n` is opening the wizard for this user
-            return self.signed_in and not any(
-                isinstance(s, MainScreen) and s.opening_wizard for s in self.screen_stack
+            return (
+                self.signed_in
+                and self._may_switch_user
+                and not any(
+                    isinstance(s, MainScreen) and s.opening_wizard for s in self.screen_stack
+                )
             )
         return True
 

@@ -166,7 +166,23 @@ def _open(target: str, clock: Clock, *, create: bool = True) -> Database:
 
 def _signed_in(db: Database, email: str | None) -> User:
     from cosell_tui.store import queries  # noqa: PLC0415
+    from cosell_tui.store.database import login_of  # noqa: PLC0415
 
+    login = login_of(db)
+    if login is not None and not login.app_admin:  # R-ACL-4: you are your database login
+        if email and email.strip().casefold() != login.name.casefold():
+            raise UserError(
+                f"On a shared PostgreSQL database you are your database login, {login.name}; "
+                "only the app's administrators may use --as."
+            )
+        with db.reading() as session:
+            user = queries.user_by_email(session, login.name)
+        if user is None:
+            raise UserError(
+                f"The database login {login.name} is no cosell-tui user; an administrator "
+                "adds you with your e-mail address as the login's name (docs/deploy.md)."
+            )
+        return user
     with db.reading() as session:
         if email:
             user = queries.user_by_email(session, email)
@@ -237,11 +253,14 @@ def _run_app(args: argparse.Namespace, target: str, email: str | None) -> int:
 
     def opener() -> Opened:
         from cosell_tui.store import queries  # noqa: PLC0415
+        from cosell_tui.store.database import login_of  # noqa: PLC0415
 
         db = _open(target, clock)
         try:
             # an empty database opens the first-run form (R-UI-8) unless a user was named
             user = _signed_in(db, email) if email or _has_users(db) else None
+            login = login_of(db)
+            may_switch = login is None or login.app_admin
             organization = None
             if user is not None:
                 with db.reading() as session:
@@ -249,7 +268,7 @@ def _run_app(args: argparse.Namespace, target: str, email: str | None) -> int:
         except BaseException:
             db.dispose()
             raise
-        return Opened(db, user, organization)
+        return Opened(db, user, organization, may_switch)
 
     path = config_path()
     config, problem = load_config(path)

@@ -68,6 +68,37 @@ class Database:
         self.engine.dispose()
 
 
+# R-ACL-4: on a shared PostgreSQL database the signed-in user is the database login. Members of
+# this role (and superusers) administer the app: they may act as anyone (--as, switch user).
+APP_ADMIN_ROLE = "cosell_admin"
+
+
+@dataclass(frozen=True)
+class Login:
+    """Who a PostgreSQL connection logs in as."""
+
+    name: str
+    app_admin: bool
+
+
+def login_of(db: Database) -> Login | None:
+    """The database login and whether it administers the app; None for an SQLite file, which
+    has no logins (whoever may open the file is trusted, and `--as` picks the user)."""
+    if db.engine.dialect.name != "postgresql":
+        return None
+    with db.engine.connect() as connection:
+        name, admin = connection.execute(
+            text(
+                "SELECT session_user, r.rolsuper OR CASE WHEN EXISTS "
+                "(SELECT 1 FROM pg_roles WHERE rolname = :admin) "
+                "THEN pg_has_role(session_user, :admin, 'MEMBER') ELSE false END "
+                "FROM pg_roles r WHERE r.rolname = session_user"
+            ),
+            {"admin": APP_ADMIN_ROLE},
+        ).one()
+    return Login(str(name), bool(admin))
+
+
 def to_url(target: str | Path) -> URL:
     """`--db` accepts a file path or an SQLAlchemy URL (SPEC §10)."""
     text_target = str(target)

@@ -26,6 +26,31 @@ OWN_DATA_TABLES = ("team_members", "referral_solutions", "stage_marks", "invitat
 CASEFOLD_FUNCTION = """CREATE OR REPLACE FUNCTION casefold(value text) RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT RETURN lower(value)"""
 
+# R-ACL-4 on PostgreSQL: every member's login belongs to cosell_user, which may use the tables;
+# cosell_admin's members administer the app (they may act as anyone). Roles belong to the
+# server, not the database: they are made once, by a migrator allowed to create roles, and the
+# privileges cover the tables later migrations create too.
+POSTGRESQL_ROLES = """DO $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'cosell_user') THEN
+        IF NOT (SELECT rolcreaterole OR rolsuper FROM pg_roles WHERE rolname = current_user) THEN
+            RAISE NOTICE 'cosell-tui: no role cosell_user, and this login may not create it';
+            RETURN;
+        END IF;
+        CREATE ROLE cosell_user NOLOGIN;
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'cosell_admin') THEN
+        CREATE ROLE cosell_admin NOLOGIN IN ROLE cosell_user;
+    END IF;
+    EXECUTE format('GRANT CONNECT ON DATABASE %I TO cosell_user', current_database());
+    GRANT USAGE ON SCHEMA public TO cosell_user;
+    GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO cosell_user;
+    GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO cosell_user;
+    ALTER DEFAULT PRIVILEGES IN SCHEMA public
+        GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO cosell_user;
+    ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO cosell_user;
+END $$"""
+
 # Case-insensitive search (R-UI-1 filter) without a full scan.
 EXPRESSION_INDEXES = (
     "CREATE INDEX ix_referrals_name_lower ON referrals (lower(name))",
@@ -464,6 +489,8 @@ def upgrade() -> None:
         op.execute(statement)
     for statement in guard_triggers(dialect, OWN_DATA_TABLES):
         op.execute(statement)
+    if dialect == "postgresql":
+        op.execute(POSTGRESQL_ROLES)
 
 
 def downgrade() -> None:
