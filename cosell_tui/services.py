@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, ParamSpec, TypeVar
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -53,12 +53,14 @@ from cosell_tui.domain.models import (
     Referral,
     Registration,
     RegistrationForm,
+    TeamMember,
     TeamMemberForm,
     User,
     WonForm,
 )
 from cosell_tui.domain.wizard import SELLER_INVITES, Draft
 from cosell_tui.store import queries
+from cosell_tui.store.cards import party_cards
 from cosell_tui.store.database import Database
 from cosell_tui.store.guards import guard_message
 from cosell_tui.store.schema import (
@@ -156,10 +158,13 @@ def _log(
     new: object = None,
     *,
     engagement_id: str | None = None,
+    referral_id: str | None = None,
 ) -> None:
+    """One activity entry, for `row` (or for `referral_id`, a row out of the session's
+    reach) or for the engagement alone."""
     session.add(
         ActivityRow(
-            referral_id=row.id if row is not None else None,
+            referral_id=row.id if row is not None else referral_id,
             engagement_id=row.engagement_id if row is not None else engagement_id,
             user_id=user.id if user is not None else None,
             at=now,
@@ -262,12 +267,28 @@ def _team_rows(
     ]
 
 
+def _cards(session: Session, engagement_id: str) -> Any:
+    """Every party's card with its organization's vendor flag (other organizations' rows are
+    out of a member's reach on PostgreSQL, R-ACL-4: the cards are what a party may know)."""
+    cards = party_cards(session.get_bind().dialect.name, engagement_id)
+    return session.execute(
+        select(cards, OrganizationRow.is_vendor)
+        .join(OrganizationRow, OrganizationRow.id == cards.c.organization_id)
+        .order_by(cards.c.created_at, cards.c.id)
+    ).all()
+
+
 def _party_states(session: Session, engagement_id: str) -> list[parties.PartyState]:
     statement = (
         select(ReferralRow.organization_id, OrganizationRow.is_vendor, ReferralRow.status)
         .join(OrganizationRow, OrganizationRow.id == ReferralRow.organization_id)
         .where(ReferralRow.engagement_id == engagement_id)
     )
+    if session.get_bind().dialect.name == "postgresql":
+        return [
+            parties.PartyState(card.organization_id, bool(card.is_vendor), Status(card.status))
+            for card in _cards(session, engagement_id)
+        ]
     return [
         parties.PartyState(org_id, bool(is_vendor), Status(status))
         for org_id, is_vendor, status in session.execute(statement)
@@ -299,14 +320,44 @@ def _refresh_deal_type(
     return derived
 
 
-def _sender_team(session: Session, row: ReferralRow) -> tuple[list[User], ReferralRow | None]:
-    """R-NOTE-2: the inviting party's team and referral, found through the invitation."""
+@dataclass(frozen=True)
+class _Sender:
+    id: str
+    name: str
+    organization_id: int
+
+
+def _sender_team(session: Session, row: ReferralRow) -> tuple[list[User], _Sender | None]:
+    """R-NOTE-2: the inviting party's team and referral, found through the invitation (on
+    PostgreSQL through `cosell_sender`: the sender's row is another organization's)."""
     if row.invitation is None or row.invitation.from_referral_id is None:
         return [], None
-    sender = session.get(ReferralRow, row.invitation.from_referral_id)
+    if session.get_bind().dialect.name == "postgresql":
+        found = session.execute(
+            select(text("id, name, organization_id")).select_from(
+                func.cosell_sender(row.id).table_valued("id", "name", "organization_id")
+            )
+        ).first()
+        sender = None if found is None else _Sender(found.id, found.name, found.organization_id)
+    else:
+        stored = session.get(ReferralRow, row.invitation.from_referral_id)
+        sender = None if stored is None else _Sender(stored.id, stored.name, stored.organization_id)
     if sender is None:
         return [], None
-    team = queries.to_referral(queries.referral_row(session, sender.id)).team
+    team = [
+        TeamMember(
+            first_name=member.first_name,
+            last_name=member.last_name,
+            phone=member.phone,
+            email=member.email,
+            organization_id=member.organization_id,
+        )
+        for member in session.scalars(
+            select(TeamMemberRow)
+            .where(TeamMemberRow.referral_id == sender.id)
+            .order_by(TeamMemberRow.id)
+        )
+    ]
     return notify.team_recipients(queries.users_of(session, sender.organization_id), team), sender
 
 
@@ -335,34 +386,39 @@ def _organization_name(session: Session, organization_id: int) -> str:
 def _open_registrations(session: Session, now: datetime, engagement_id: str) -> None:
     """R-REG-3: a registration row exists from the moment a won deal is eligible."""
     session.flush()
-    rows = session.scalars(
-        select(ReferralRow).where(ReferralRow.engagement_id == engagement_id)
-    ).all()
-    vendor_rows = [r for r in rows if session.get_one(OrganizationRow, r.organization_id).is_vendor]
-    vendor_row = vendor_rows[0] if vendor_rows else None
-    for row in rows:
-        if row is vendor_row or row.status != Status.WON.value:
+    cards = _cards(session, engagement_id)  # another party's deal may become eligible
+    vendor_card = next((card for card in cards if card.is_vendor), None)
+    for card in cards:
+        if card is vendor_card or card.status != Status.WON.value:
             continue
         if session.scalars(
-            select(RegistrationRow.id).where(RegistrationRow.referral_id == row.id)
+            select(RegistrationRow.id).where(RegistrationRow.referral_id == card.id)
         ).first():
             continue
         eligible = registration.is_eligible(
-            status=Status(row.status),
-            vendor_direction=Direction(vendor_row.direction) if vendor_row else None,
-            vendor_status=Status(vendor_row.status) if vendor_row else None,
-            incentive_eligible=(s.solution.incentive_eligible for s in row.solutions),
+            status=Status(card.status),
+            vendor_direction=Direction(vendor_card.direction) if vendor_card else None,
+            vendor_status=Status(vendor_card.status) if vendor_card else None,
+            incentive_eligible=(card.incentive_eligible,),
         )
         if eligible:
             session.add(
                 RegistrationRow(
-                    referral_id=row.id,
+                    referral_id=card.id,
                     status=RegistrationStatus.INCOMPLETE.value,
                     created_at=now,
                     version=1,
                 )
             )
-            _log(session, now, None, row, "registration_opened")
+            _log(
+                session,
+                now,
+                None,
+                None,
+                "registration_opened",
+                engagement_id=engagement_id,
+                referral_id=card.id,
+            )
 
 
 # --- organizations and directory ------------------------------------------------------------

@@ -162,7 +162,7 @@ class DealView:
 
 def load_deal(db: Database, user: User, referral_id: str) -> DealView:
     """Read one deal for the deal screen; refused (NotFound) unless the user may see it."""
-    reads = deal_reads.reads()
+    reads = deal_reads.reads(db.engine.dialect.name)
     with db.reading() as session:
         connection = session.connection()
         row = connection.execute(reads.referral, {"referral_id": referral_id}).first()

@@ -48,6 +48,7 @@ from cosell_tui.exchange.records import (
     StageMarkOut,
 )
 from cosell_tui.store import lists, queries
+from cosell_tui.store.cards import party_cards_of
 from cosell_tui.store.database import Database
 from cosell_tui.store.schema import (
     CompanyRow,
@@ -156,22 +157,23 @@ def records(session: Session, viewer: User, ids: Sequence[str]) -> Iterator[Refe
             )
         }
         parties: dict[str, list[Any]] = defaultdict(list)
+        # the cards: on PostgreSQL the other parties' rows are out of a member's reach (R-ACL-4)
+        cards = party_cards_of(session.get_bind().dialect.name, list(engagement_ids))
         for party in session.execute(
             select(
-                ReferralRow.id,
-                ReferralRow.engagement_id,
-                ReferralRow.organization_id,
-                ReferralRow.location_id,
-                ReferralRow.direction,
-                ReferralRow.status,
-                ReferralRow.help_requested,
-                ReferralRow.created_at,
+                cards.c.id,
+                cards.c.engagement_id,
+                cards.c.organization_id,
+                cards.c.location_id,
+                cards.c.direction,
+                cards.c.status,
+                cards.c.help_requested,
+                cards.c.created_at,
                 InvitationRow.from_organization_id,
             )
-            .join(OrganizationRow, OrganizationRow.id == ReferralRow.organization_id)
-            .outerjoin(InvitationRow, InvitationRow.referral_id == ReferralRow.id)
-            .where(ReferralRow.engagement_id.in_(engagement_ids))
-            .order_by(OrganizationRow.is_vendor.desc(), ReferralRow.created_at, ReferralRow.id)
+            .join(OrganizationRow, OrganizationRow.id == cards.c.organization_id)
+            .outerjoin(InvitationRow, InvitationRow.referral_id == cards.c.id)
+            .order_by(OrganizationRow.is_vendor.desc(), cards.c.created_at, cards.c.id)
         ):
             parties[party.engagement_id].append(party)
         registrations = {

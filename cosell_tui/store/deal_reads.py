@@ -22,6 +22,7 @@ from cosell_tui.domain.models import (
     Referral,
     Solution,
 )
+from cosell_tui.store.cards import party_cards
 from cosell_tui.store.queries import referral_of, to_invitation, to_location, to_organization
 from cosell_tui.store.schema import (
     ActivityRow,
@@ -43,9 +44,9 @@ from cosell_tui.store.schema import (
 
 
 @cache
-def reads() -> DealReads:
-    """The statements, built on first use (like the models, issue 6)."""
-    return DealReads()
+def reads(dialect: str = "sqlite") -> DealReads:
+    """The statements for a database of `dialect`, built on first use (like the models)."""
+    return DealReads(dialect)
 
 
 class DealReads:
@@ -60,7 +61,7 @@ class DealReads:
     A Core row has the attributes of its columns, so `queries`' converters take it as it is.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, dialect: str) -> None:
         referral, engagement = ReferralRow.__table__, EngagementRow.__table__
         organization, location = OrganizationRow.__table__, LocationRow.__table__
         invitation, user = InvitationRow.__table__, UserRow.__table__
@@ -90,14 +91,16 @@ class DealReads:
         )
         self.organizations = select(organization).order_by(organization.c.id)
         self.locations = select(location).order_by(location.c.id)
-        # every party of the engagement (the vendor first), each with its invitation if any
+        # every party of the engagement (the vendor first), each with its invitation if any:
+        # their cards (on PostgreSQL the other parties' rows are out of a member's reach)
+        cards = party_cards(dialect, engagement_id)
         self.parties = (
             select(
-                referral.c.id,
-                referral.c.organization_id,
-                referral.c.direction,
-                referral.c.status,
-                referral.c.help_requested,
+                cards.c.id,
+                cards.c.organization_id,
+                cards.c.direction,
+                cards.c.status,
+                cards.c.help_requested,
                 organization.c.name,
                 organization.c.is_vendor,
                 location.c.city,
@@ -110,11 +113,10 @@ class DealReads:
                 invitation.c.notes,
                 invitation.c.sent_at,
             )
-            .join(organization, organization.c.id == referral.c.organization_id)
-            .join(location, location.c.id == referral.c.location_id)
-            .outerjoin(invitation, invitation.c.referral_id == referral.c.id)
-            .where(referral.c.engagement_id == engagement_id)
-            .order_by(organization.c.is_vendor.desc(), referral.c.created_at, referral.c.id)
+            .join(organization, organization.c.id == cards.c.organization_id)
+            .join(location, location.c.id == cards.c.location_id)
+            .outerjoin(invitation, invitation.c.referral_id == cards.c.id)
+            .order_by(organization.c.is_vendor.desc(), cards.c.created_at, cards.c.id)
         )
         self.comments = (
             select(

@@ -101,6 +101,9 @@ def guard_message(error_text: str) -> str | None:
 # referral's status with FOR SHARE: a concurrent close of that referral waits for this write (or
 # this write waits for the close and then sees the closed status), and a closed deal can never
 # gain, change or lose a row. SQLSTATE 23000 makes the refusal an integrity error, as in SQLite.
+# The functions run with their owner's rights (SECURITY DEFINER): row-level security (R-ACL-4,
+# store/isolation.py) hides other organizations' referrals from a member's login, and a guard
+# must see the status of a deal whoever writes to it.
 
 _PG_RAISE = "RAISE EXCEPTION USING MESSAGE = '{message}', ERRCODE = '23000';"
 
@@ -118,14 +121,14 @@ def postgresql_guard_functions() -> list[str]:
     closed = "SELECT status FROM referrals WHERE id = {ref} FOR SHARE"
     return [
         f"""CREATE OR REPLACE FUNCTION cosell_guard_referral() RETURNS trigger
-            LANGUAGE plpgsql AS $$
+            LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
             BEGIN
                 IF OLD.status IN {TERMINAL} THEN {_pg_raise(CLOSED_DEAL)} END IF;
                 IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;
                 RETURN NEW;
             END $$""",
         f"""CREATE OR REPLACE FUNCTION cosell_guard_own_data() RETURNS trigger
-            LANGUAGE plpgsql AS $$
+            LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
             DECLARE
                 found text;
             BEGIN
@@ -141,10 +144,10 @@ def postgresql_guard_functions() -> list[str]:
                 RETURN OLD;
             END $$""",
         f"""CREATE OR REPLACE FUNCTION cosell_guard_append_only() RETURNS trigger
-            LANGUAGE plpgsql AS $$
+            LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
             BEGIN {_pg_raise(APPEND_ONLY)} END $$""",
         f"""CREATE OR REPLACE FUNCTION cosell_guard_registration() RETURNS trigger
-            LANGUAGE plpgsql AS $$
+            LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
             BEGIN
                 IF OLD.status IN ('approved', 'rejected') THEN
                     {_pg_raise(FINAL_REGISTRATION)}
@@ -155,7 +158,7 @@ def postgresql_guard_functions() -> list[str]:
         # The open parties are read FOR SHARE, as above: a close of the last one waits for
         # this comment, or this comment waits for the close and then finds no open party.
         f"""CREATE OR REPLACE FUNCTION cosell_guard_comment() RETURNS trigger
-            LANGUAGE plpgsql AS $$
+            LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
             BEGIN
                 PERFORM 1 FROM referrals WHERE engagement_id = NEW.engagement_id
                     AND status IN ('received', 'accepted') FOR SHARE;
@@ -164,7 +167,7 @@ def postgresql_guard_functions() -> list[str]:
             END $$""",
         # The refusal's sentence is the trigger's argument: the table's own guard message.
         """CREATE OR REPLACE FUNCTION cosell_guard_truncate() RETURNS trigger
-            LANGUAGE plpgsql AS $$
+            LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
             BEGIN RAISE EXCEPTION USING MESSAGE = TG_ARGV[0], ERRCODE = '23000'; END $$""",
     ]
 

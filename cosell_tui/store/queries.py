@@ -47,12 +47,14 @@ from cosell_tui.domain.models import (
     TeamMember,
     User,
 )
+from cosell_tui.store.cards import party_cards
 from cosell_tui.store.schema import (
     ActivityRow,
     CommentRow,
     CompanyRow,
     EngagementRow,
     FavoriteRow,
+    InvitationRow,
     LocationRow,
     NotificationRow,
     OrganizationRow,
@@ -372,29 +374,27 @@ def engagement(session: Session, engagement_id: str) -> Engagement:
 
 def parties(session: Session, engagement_id: str) -> list[Party]:
     """Every party's card (R-INV-4), the vendor first: status and organization, nothing private."""
+    cards = party_cards(session.get_bind().dialect.name, engagement_id)
     statement = (
-        select(ReferralRow, OrganizationRow, LocationRow)
-        .join(OrganizationRow, OrganizationRow.id == ReferralRow.organization_id)
-        .join(LocationRow, LocationRow.id == ReferralRow.location_id)
-        .where(ReferralRow.engagement_id == engagement_id)
-        .options(selectinload(ReferralRow.invitation))
-        .order_by(OrganizationRow.is_vendor.desc(), ReferralRow.created_at, ReferralRow.id)
+        select(cards, OrganizationRow, LocationRow, InvitationRow.from_organization_id)
+        .join(OrganizationRow, OrganizationRow.id == cards.c.organization_id)
+        .join(LocationRow, LocationRow.id == cards.c.location_id)
+        .outerjoin(InvitationRow, InvitationRow.referral_id == cards.c.id)
+        .order_by(OrganizationRow.is_vendor.desc(), cards.c.created_at, cards.c.id)
     )
     return [
         Party(
-            referral_id=ref.id,
-            organization_id=org.id,
-            organization_name=org.name,
-            is_vendor=org.is_vendor,
-            location_label=f"{loc.city}, {loc.country}",
-            direction=Direction(ref.direction),
-            status=Status(ref.status),
-            invited_by_organization_id=ref.invitation.from_organization_id
-            if ref.invitation
-            else None,
-            help_requested=HelpType(ref.help_requested),
+            referral_id=row.id,
+            organization_id=row.OrganizationRow.id,
+            organization_name=row.OrganizationRow.name,
+            is_vendor=row.OrganizationRow.is_vendor,
+            location_label=f"{row.LocationRow.city}, {row.LocationRow.country}",
+            direction=Direction(row.direction),
+            status=Status(row.status),
+            invited_by_organization_id=row.from_organization_id,
+            help_requested=HelpType(row.help_requested),
         )
-        for ref, org, loc in session.execute(statement)
+        for row in session.execute(statement)
     ]
 
 

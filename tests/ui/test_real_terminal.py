@@ -22,7 +22,8 @@ COHO = "Coho Winery — Data platform modernization"
 
 
 def app_command(db: Path | str, *args: str) -> str:
-    """The installed CLI on `db` (a file or a URL), its clock frozen on the demo's day (a shell command line)."""
+    """The installed CLI on `db` (a file or a URL), its clock frozen on the demo's day (a shell
+    command line)."""
     return shlex.join([str(CLI), "--db", str(db), "--today", "2026-11-27", *args])
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from cosell_tui.store import isolation
 from cosell_tui.store.guards import drop_guard_triggers, guard_triggers
 
 revision = "0001"
@@ -491,10 +492,15 @@ def upgrade() -> None:
         op.execute(statement)
     if dialect == "postgresql":
         op.execute(POSTGRESQL_ROLES)
+        for statement in (*isolation.FUNCTIONS, *isolation.POLICIES):
+            op.execute(statement)
 
 
 def downgrade() -> None:
     dialect = op.get_bind().dialect.name
+    if dialect == "postgresql":
+        for statement in isolation.DROP:
+            op.execute(statement)
     for statement in drop_guard_triggers(dialect, OWN_DATA_TABLES):
         op.execute(statement)
     with op.batch_alter_table("team_members", schema=None) as batch_op:
