@@ -1,26 +1,31 @@
-"""The command line through real subprocesses (SPEC §10 "Command line contract").
+"""The command line (SPEC §10 "Command line contract").
 
 Every run gets an environment whose HOME and XDG directories point into a temporary folder and
 which carries no COSELL_* variable, so nothing reads or writes the real user directories.
+Most commands run in this process (`run`, tests/cli_harness.py): a subprocess would spend about
+1.5 s importing before a few milliseconds of work. A few run the installed console script
+(`spawn`) to prove the real entry point: a usage error exits 2, a user error exits 1 with one
+stderr line, COSELL_DB and COSELL_USER come from the real environment, and `--demo` without a
+terminal. Of two concurrent demo builds (`run_all`) one is a subprocess, and the seed-7 demo
+is built in this process and again by a subprocess, so "same seed, same database" compares
+builds from two interpreters.
 Demo builds are the slow part (a few seconds each): the scripted demo is built once per module
 and copied (SQLite backup API) for every test that runs a command against it.
 """
 
 from __future__ import annotations
 
-import os
 import re
 import sqlite3
 import subprocess
-import sys
-from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import pytest
 
-CLI = Path(sys.executable).parent / "cosell-tui"
+from tests.cli_harness import Runner, make_env, run, run_all, spawn
+
 TODAY = "2026-11-27"
 SEED = "7"
 MEGAN = "megan.bowen@microsoft.example"
@@ -29,63 +34,6 @@ PHONE = "+1 206 555 0100"
 
 
 # --- helpers ---------------------------------------------------------------------------------
-
-
-def make_env(root: Path, **extra: str) -> dict[str, str]:
-    """A clean environment: private HOME/XDG dirs under root, no COSELL_* leaking in."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith("COSELL_")}
-    for key in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_RUNTIME_DIR"):
-        env.pop(key, None)
-    dirs = {
-        "HOME": root / "home",
-        "XDG_DATA_HOME": root / "data",
-        "XDG_STATE_HOME": root / "state",
-        "XDG_CONFIG_HOME": root / "config",
-        "XDG_CACHE_HOME": root / "cache",
-    }
-    for key, path in dirs.items():
-        path.mkdir(parents=True, exist_ok=True)
-        env[key] = str(path)
-    env.update(extra)
-    return env
-
-
-def run(
-    env: dict[str, str], *args: str | Path, cwd: Path | None = None
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(CLI), *map(str, args)],
-        env=env,
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
-
-
-def run_all(
-    env: dict[str, str], commands: Sequence[Sequence[str | Path]]
-) -> list[subprocess.CompletedProcess[str]]:
-    """Run independent commands concurrently (demo builds are CPU-bound, one core each)."""
-    started = [
-        (
-            list(map(str, args)),
-            subprocess.Popen(
-                [str(CLI), *map(str, args)],
-                env=env,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-            ),
-        )
-        for args in commands
-    ]
-    results = []
-    for args, process in started:
-        out, err = process.communicate(timeout=180)
-        results.append(subprocess.CompletedProcess(args, process.returncode, out, err))
-    return results
 
 
 def ok(result: subprocess.CompletedProcess[str]) -> str:
@@ -102,6 +50,9 @@ def assert_user_error(result: subprocess.CompletedProcess[str]) -> str:
     assert len(lines) == 1, lines
     assert lines[0].startswith("cosell-tui: error:"), lines
     assert len(lines[0]) > len("cosell-tui: error: "), "the line must name the problem"
+    # a bug is one line too (its traceback goes to the log); in this process pytest also turns
+    # SAWarnings into exceptions, which `main` reports that way
+    assert "this is a bug" not in lines[0], lines
     return lines[0]
 
 
@@ -442,19 +393,23 @@ def test_init_refuses_a_database_that_already_has_users(
 
 
 @pytest.mark.parametrize(
-    "args",
+    ("args", "how"),
     [
-        ["--bogus"],
-        ["users", "--bogus"],
-        ["demo", "--deals", "notanumber"],
-        ["demo", "--seed", "x"],
-        ["init", "--org", "Adventure Works"],
-        ["init"],
-        ["frobnicate"],
+        (["--bogus"], run),
+        (["users", "--bogus"], run),
+        (["demo", "--deals", "notanumber"], run),
+        (["demo", "--seed", "x"], run),
+        (["init", "--org", "Adventure Works"], run),
+        (["init"], run),
+        (["frobnicate"], run),
+        (["frobnicate"], spawn),  # the console script's exit status, not only main's
     ],
+    ids=lambda value: getattr(value, "__name__", None),
 )
-def test_usage_errors_exit_2(args: list[str], env: dict[str, str], tmp_path: Path) -> None:
-    assert_usage_error(run(env, *args, cwd=tmp_path))
+def test_usage_errors_exit_2(
+    args: list[str], how: Runner, env: dict[str, str], tmp_path: Path
+) -> None:
+    assert_usage_error(how(env, *args, cwd=tmp_path))
     data = Path(env["XDG_DATA_HOME"])
     assert not any(data.rglob("*.db")), "a usage error creates no database"
 
@@ -512,12 +467,14 @@ def test_as_and_cosell_user_pick_the_user(env: dict[str, str], demo_copy: Path) 
 
 def test_cosell_db_is_the_same_as_db(env: dict[str, str], demo_copy: Path) -> None:
     by_flag = ok(run(env, "--db", demo_copy, "--today", TODAY))
-    by_env = ok(run(env | {"COSELL_DB": str(demo_copy)}, "--today", TODAY))
+    # the console script, reading COSELL_DB from its real environment
+    by_env = ok(spawn(env | {"COSELL_DB": str(demo_copy)}, "--today", TODAY))
     assert by_env == by_flag
 
 
 def test_cosell_user_unknown_is_a_user_error(env: dict[str, str], demo_copy: Path) -> None:
-    result = run(env | {"COSELL_USER": "ghost@nowhere.example"}, "--db", demo_copy)
+    # the console script: COSELL_USER from its real environment, exit 1, one stderr line
+    result = spawn(env | {"COSELL_USER": "ghost@nowhere.example"}, "--db", demo_copy)
     assert "ghost@nowhere.example" in assert_user_error(result)
 
 
@@ -569,7 +526,8 @@ def test_bare_demo_flag_creates_and_reuses_a_demo_in_the_user_data_dir(
     """§10: --demo uses a separate demo database in the user data dir, created when missing."""
     data = Path(env["XDG_DATA_HOME"])
     assert not any(data.rglob("*.db"))
-    first = ok(run(env, "--demo", "--today", TODAY, cwd=tmp_path))
+    # the console script without a terminal (stdout is a pipe): builds, reports, exits 0
+    first = ok(spawn(env, "--demo", "--today", TODAY, cwd=tmp_path))
     created = list(data.rglob("*.db"))
     assert len(created) == 1, created
     demo = created[0]
