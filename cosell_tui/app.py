@@ -188,6 +188,7 @@ class CoSellApp(App[None]):
         self._unread_failing = False
         self._polling = False  # sweep and unread count started
         self._may_switch_user = True
+        self._connection_lost = False
         self._styles_loaded = False  # all of them, not only FIRST_STYLES
         if "TEXTUAL_ANIMATIONS" not in os.environ:
             # no sliding tab underline or fading toasts: a key's answer is its first frame,
@@ -512,6 +513,10 @@ class CoSellApp(App[None]):
         if event.state is WorkerState.SUCCESS and event.worker.group == "unread":
             user_id, unread = event.worker.result  # type: ignore[misc]
             self._unread_failing = False
+            if self._connection_lost:  # the poll reached the database again
+                self._connection_lost = False
+                self.notify("Connected to the database again.", timeout=5)
+                self.data_changed()
             if self.signed_in and user_id == self.user.id:  # not a count read for the last user
                 self.unread = unread
                 self._unread_known = True
@@ -529,9 +534,26 @@ class CoSellApp(App[None]):
 
         `what` names what failed ("The draft could not be saved"); it leads the sentence.
         """
-        from cosell_tui.store.database import StoreError, busy_reason  # noqa: PLC0415
+        from cosell_tui.store.database import (  # noqa: PLC0415
+            StoreError,
+            busy_reason,
+            unreachable_reason,
+        )
 
         busy = busy_reason(error)
+        lost = unreachable_reason(error)
+        if lost is not None:  # a server down or restarting: said once, then polled (issue 8)
+            if self._connection_lost:
+                return
+            self._connection_lost = True
+            self.notify(
+                f"The database cannot be reached ({lost}); the app keeps trying and says when "
+                "it is back.",
+                severity="error",
+                timeout=10,
+                markup=False,
+            )
+            return
         if isinstance(error, DomainError):
             message = error.message
         elif isinstance(error, StoreError):

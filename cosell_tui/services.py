@@ -14,7 +14,7 @@ from datetime import date, datetime
 from typing import Any, ParamSpec, TypeVar
 
 from sqlalchemy import delete, func, select, text, update
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -36,6 +36,7 @@ from cosell_tui.domain.errors import (
     InvalidState,
     NotAllowed,
     NotFound,
+    Unavailable,
 )
 from cosell_tui.domain.models import (
     AcceptForm,
@@ -61,7 +62,7 @@ from cosell_tui.domain.models import (
 from cosell_tui.domain.wizard import SELLER_INVITES, Draft
 from cosell_tui.store import queries
 from cosell_tui.store.cards import party_cards
-from cosell_tui.store.database import Database
+from cosell_tui.store.database import Database, unreachable_reason
 from cosell_tui.store.guards import guard_message
 from cosell_tui.store.schema import (
     ActivityRow,
@@ -106,7 +107,15 @@ def action(func: Callable[P, T]) -> Callable[P, T]:
             if message is None:
                 raise
             raise InvalidState(message) from None
-        except OperationalError as error:
+        except DBAPIError as error:
+            lost = unreachable_reason(error)
+            if lost is not None:
+                raise Unavailable(
+                    f"The database cannot be reached ({lost}); nothing was saved. "
+                    "Try again in a moment."
+                ) from None
+            if not isinstance(error, OperationalError):
+                raise
             text = str(error.orig)
             if "locked" in text or "busy" in text:
                 raise Conflict(

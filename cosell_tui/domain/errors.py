@@ -27,6 +27,10 @@ class Conflict(DomainError):
     """Someone else changed the record since it was read (R-STORE-2)."""
 
 
+class Unavailable(DomainError):
+    """The database cannot be reached just now (a PostgreSQL server down or restarting)."""
+
+
 class InvalidInput(DomainError):
     """A form or command carried bad values; `fields` maps field name to message."""
 

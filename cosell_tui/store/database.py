@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import URL, Engine, make_url
-from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
+from sqlalchemy.exc import ArgumentError, DatabaseError, DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from cosell_tui.clock import Clock, SystemClock
@@ -316,6 +316,11 @@ _POSTGRESQL_REASONS = (
     ("server closed the connection", "the server closed the connection"),
     ("the database system is starting up", "the server is starting up; try again in a moment"),
     ("the database system is shutting down", "the server is shutting down"),
+    ("terminating connection", "the server ended the connection"),
+    ("is not currently accepting connections", "the database is not accepting connections"),
+    ("connection is closed", "the connection to the server was lost"),
+    ("connection is lost", "the connection to the server was lost"),
+    ("consuming input failed", "the connection to the server was lost"),
 )
 
 
@@ -338,6 +343,16 @@ def _sqlite_reason(error: DatabaseError) -> str:
     if "locked" in reason or "busy" in reason:
         return "the database is busy (another program is writing to it); try again"
     return reason
+
+
+def unreachable_reason(error: object) -> str | None:
+    """The clause for a database server out of reach (down, restarting, the connection cut),
+    or None for anything else; the engine reconnects by itself once it answers (pre-ping)."""
+    if not isinstance(error, DBAPIError) or not (
+        isinstance(error, OperationalError) or error.connection_invalidated
+    ):
+        return None
+    return postgresql_reason(str(error.orig) if error.orig is not None else str(error))
 
 
 def busy_reason(error: object) -> str | None:
