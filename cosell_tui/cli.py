@@ -439,6 +439,11 @@ def cmd_import(args: argparse.Namespace) -> int:
     db = _open(_db_target(args), _clock(args), create=False)
     try:
         user = _signed_in(db, _option(args, "as_user", "COSELL_USER"))
+        if db.engine.dialect.name != "sqlite":  # its bulk writer speaks SQLite (issue 8 note)
+            raise UserError(
+                "Import writes into SQLite databases only so far; "
+                "import into a file and work there, or wait for a later release."
+            )
         result = importer.import_file(db, user, path, form=args.format, progress=sys.stderr)
     finally:
         db.dispose()

@@ -14,9 +14,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from alembic import command
 
 from cosell_tui.clock import FixedClock
-from cosell_tui.store.database import Database, login_of, open_database
+from cosell_tui.store import database as store_database
+from cosell_tui.store.database import SCHEMA_HEAD, Database, StoreError, login_of, open_database
 from tests import postgres
 from tests.conftest import PG_DEMO, postgres_copy
 
@@ -131,3 +133,20 @@ def test_who_administers_the_app(
 
 def test_an_sqlite_file_has_no_logins(demo_db: Database) -> None:
     assert login_of(demo_db) is None
+
+
+def test_a_members_login_does_not_migrate_and_says_who_does(
+    postgres_server: postgres.Server, shared: tuple[str, Database], clock: FixedClock
+) -> None:
+    database, owner = shared
+    with owner.engine.connect() as connection:
+        command.downgrade(store_database._alembic_config(connection), "-1")
+        connection.commit()
+    with pytest.raises(StoreError) as caught:
+        open_database(_url(postgres_server, database, SAM), clock=clock)
+    assert str(caught.value).endswith(
+        f"needs the schema of this cosell-tui ({SCHEMA_HEAD}); its owner upgrades it by "
+        "starting this version once (docs/deploy.md)."
+    )
+    open_database(owner.engine.url.render_as_string(hide_password=False), clock=clock).dispose()
+    open_database(_url(postgres_server, database, SAM), clock=clock).dispose()  # now it opens

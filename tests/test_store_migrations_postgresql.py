@@ -252,3 +252,15 @@ def test_the_cli_says_a_wrong_password_in_one_line(
     assert lines[0].startswith("cosell-tui: error: ")
     assert "refused that user name or password" in lines[0]
     assert "hunter2" not in result.stderr
+
+
+def test_import_into_postgresql_is_refused_in_one_line(demo_pg: str, tmp_path: Path) -> None:
+    """Import's bulk writer speaks SQLite (issue 7); on PostgreSQL it says so, not a bug."""
+    file = tmp_path / "deals.json"
+    file.write_text('{"value": []}')
+    result = _cli("import", str(file), "--db", demo_pg, home=tmp_path)
+    assert result.returncode == 1, result
+    assert result.stderr.splitlines() == [
+        "cosell-tui: error: Import writes into SQLite databases only so far; "
+        "import into a file and work there, or wait for a later release."
+    ]

@@ -276,7 +276,15 @@ def open_database(
                 )
             if revision is not None and path is not None:
                 backup(path, revision, clock)
-            upgrade(engine)
+            try:
+                upgrade(engine)
+            except DBAPIError as error:
+                if path is None and _not_permitted(error):  # a member's PostgreSQL login
+                    raise StoreError(
+                        f"{where} needs the schema of this cosell-tui ({SCHEMA_HEAD}); its owner "
+                        "upgrades it by starting this version once (docs/deploy.md)."
+                    ) from None
+                raise
         database = Database(engine, clock, new_id)
         _heal(database)
     except StoreError as error:
@@ -343,6 +351,11 @@ def _sqlite_reason(error: DatabaseError) -> str:
     if "locked" in reason or "busy" in reason:
         return "the database is busy (another program is writing to it); try again"
     return reason
+
+
+def _not_permitted(error: DBAPIError) -> bool:
+    reason = str(error.orig) if error.orig is not None else str(error)
+    return "permission denied" in reason or "must be owner" in reason
 
 
 def unreachable_reason(error: object) -> str | None:

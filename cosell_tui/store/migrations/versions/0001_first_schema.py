@@ -47,6 +47,8 @@ BEGIN
     GRANT USAGE ON SCHEMA public TO cosell_user;
     GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO cosell_user;
     GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO cosell_user;
+    -- the schema's version is the owner's to move (migrations run as the owner)
+    REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON alembic_version FROM cosell_user;
     ALTER DEFAULT PRIVILEGES IN SCHEMA public
         GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO cosell_user;
     ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO cosell_user;
