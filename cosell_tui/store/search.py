@@ -623,13 +623,18 @@ def _prefix_statements_of(source: _Source, prefixes: int, letters: int) -> tuple
 
 
 def _like(session: Session, viewer: User, typed: str, limit: int) -> list[DealHit]:
-    pattern = contains_pattern(typed)
+    """Without the trigram index (PostgreSQL, an older SQLite): every word typed appears in
+    the deal's or the customer's name ("proseware inc" finds "Proseware, Inc."), by LIKE."""
+    words = [word.strip(",.;:()") or word for word in typed.split()]
     statement = (
         _base(viewer)
         .where(
-            or_(
-                folded(ReferralRow.name).like(pattern, escape="\\"),
-                folded(CompanyRow.name).like(pattern, escape="\\"),
+            *(
+                or_(
+                    folded(ReferralRow.name).like(contains_pattern(word), escape="\\"),
+                    folded(CompanyRow.name).like(contains_pattern(word), escape="\\"),
+                )
+                for word in words
             )
         )
         .order_by(folded(ReferralRow.name), ReferralRow.id)

@@ -23,9 +23,11 @@ OWN_DATA_TABLES = ("team_members", "referral_solutions", "stage_marks", "invitat
 
 # Search folds case like Python's str.casefold (R-UI-1 filter): SQLite gets the function from
 # the driver; PostgreSQL's lower() folds Unicode in a UTF-8 database, and an immutable function
-# can back an index.
+# can back an index. lower() keeps the two letters whose case-folding is not their lower case
+# in German and Greek names (ß → ss, final ς → σ): they are folded here as Python does.
 CASEFOLD_FUNCTION = """CREATE OR REPLACE FUNCTION casefold(value text) RETURNS text
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT RETURN lower(value)"""
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT
+    RETURN replace(replace(lower(value), 'ß', 'ss'), 'ς', 'σ')"""
 
 # R-ACL-4 on PostgreSQL: every member's login belongs to cosell_user, which may use the tables;
 # cosell_admin's members administer the app (they may act as anyone). Roles belong to the
