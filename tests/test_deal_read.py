@@ -13,6 +13,8 @@ from cosell_tui.source import load_deal
 from cosell_tui.store import queries
 from cosell_tui.store.database import Database
 
+pytestmark = pytest.mark.backends  # R-STORE-4: the same on PostgreSQL
+
 
 @pytest.mark.long
 def test_the_deal_screen_reads_what_the_store_holds(demo_db: Database) -> None:

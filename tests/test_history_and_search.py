@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import update
 
 from cosell_tui import services
@@ -20,6 +21,8 @@ from tests.test_services import (
     PRIVATE_OPEN,
     find,
 )
+
+pytestmark = pytest.mark.backends  # R-STORE-4: the same on PostgreSQL
 
 
 def test_history_shows_the_deal_type_change_when_the_vendor_declines(

@@ -36,6 +36,8 @@ from tests.test_services import (
     side,
 )
 
+pytestmark = pytest.mark.backends  # R-STORE-4: the same on PostgreSQL
+
 People = dict[str, User]
 Act = Callable[[Database, People], None]
 

@@ -35,6 +35,8 @@ from cosell_tui.store.database import Database, open_database
 from cosell_tui.store.pipeline import CurrencyFigure, Pipeline, StageFigure, pipeline
 from cosell_tui.store.schema import EngagementRow
 
+pytestmark = pytest.mark.backends  # R-STORE-4: the same on PostgreSQL
+
 TODAY = date(2026, 11, 27)
 NOW = datetime.combine(TODAY, time(9), tzinfo=UTC)
 CONTOSO, MICROSOFT = "Contoso Analytics", "Microsoft"
