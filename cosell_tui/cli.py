@@ -292,7 +292,7 @@ def _has_users(db: Database) -> bool:
 
 def _build_demo(target: str, *, seed: int, today: date, deals: int | None, force: bool) -> str:
     from cosell_tui.clock import FixedClock  # noqa: PLC0415
-    from cosell_tui.demo import MAX_GENERATED, build_demo  # noqa: PLC0415
+    from cosell_tui.demo import MAX_GENERATED  # noqa: PLC0415
     from cosell_tui.store.database import sqlite_path, to_url  # noqa: PLC0415
 
     if deals is not None and not 0 <= deals <= MAX_GENERATED:
@@ -310,19 +310,25 @@ def _build_demo(target: str, *, seed: int, today: date, deals: int | None, force
             Path(f"{path}{suffix}").unlink(missing_ok=True)
     db = _open(str(path), FixedClock.on(today))
     try:
-        started = time.perf_counter()
-        build_demo(db, seed=seed, today=today, deals=deals)
-        seconds = time.perf_counter() - started
-        from cosell_tui.store.schema import ReferralRow  # noqa: PLC0415
-
-        with db.reading() as session:
-            from sqlalchemy import func, select  # noqa: PLC0415
-
-            count = session.scalar(select(func.count()).select_from(ReferralRow)) or 0
+        return _built(db, str(path), seed=seed, today=today, deals=deals)
     finally:
         db.dispose()
+
+
+def _built(db: Database, where: str, *, seed: int, today: date, deals: int | None) -> str:
+    """Build the demo into `db` and say what was built."""
+    from sqlalchemy import func, select  # noqa: PLC0415
+
+    from cosell_tui.demo import build_demo  # noqa: PLC0415
+    from cosell_tui.store.schema import ReferralRow  # noqa: PLC0415
+
+    started = time.perf_counter()
+    build_demo(db, seed=seed, today=today, deals=deals)
+    seconds = time.perf_counter() - started
+    with db.reading() as session:
+        count = session.scalar(select(func.count()).select_from(ReferralRow)) or 0
     return (
-        f"Demo database {path}: {count:,} deals, built in {seconds:.1f} s (seed {seed}, {today})."
+        f"Demo database {where}: {count:,} deals, built in {seconds:.1f} s (seed {seed}, {today})."
     )
 
 
@@ -332,7 +338,6 @@ def _build_server_demo(
     """The demo in a PostgreSQL database (issue 8): a team's shared demo. The database must
     exist (the server's administrator creates it); --force empties one that holds data."""
     from cosell_tui.clock import FixedClock  # noqa: PLC0415
-    from cosell_tui.demo import build_demo  # noqa: PLC0415
     from cosell_tui.store.database import reset  # noqa: PLC0415
 
     if deals:
@@ -349,20 +354,9 @@ def _build_server_demo(
                     f"{where} already holds cosell-tui data; add --force to replace it."
                 )
             reset(db.engine)
-        started = time.perf_counter()
-        build_demo(db, seed=seed, today=today, deals=deals)
-        seconds = time.perf_counter() - started
-        from sqlalchemy import func, select  # noqa: PLC0415
-
-        from cosell_tui.store.schema import ReferralRow  # noqa: PLC0415
-
-        with db.reading() as session:
-            count = session.scalar(select(func.count()).select_from(ReferralRow)) or 0
+        return _built(db, where, seed=seed, today=today, deals=deals)
     finally:
         db.dispose()
-    return (
-        f"Demo database {where}: {count:,} deals, built in {seconds:.1f} s (seed {seed}, {today})."
-    )
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

@@ -54,7 +54,6 @@ from cosell_tui.domain.models import (
     Referral,
     Registration,
     RegistrationForm,
-    TeamMember,
     TeamMemberForm,
     User,
     WonForm,
@@ -354,13 +353,7 @@ def _sender_team(session: Session, row: ReferralRow) -> tuple[list[User], _Sende
     if sender is None:
         return [], None
     team = [
-        TeamMember(
-            first_name=member.first_name,
-            last_name=member.last_name,
-            phone=member.phone,
-            email=member.email,
-            organization_id=member.organization_id,
-        )
+        queries.to_team_member(member)
         for member in session.scalars(
             select(TeamMemberRow)
             .where(TeamMemberRow.referral_id == sender.id)

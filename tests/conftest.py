@@ -12,7 +12,7 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -244,14 +244,28 @@ def db(
     request: pytest.FixtureRequest, backend: str, tmp_path: Path, clock: FixedClock
 ) -> Iterator[Database]:
     """An empty, migrated database."""
+    with _database(request, backend, PG_EMPTY, clock, lambda: tmp_path / "test.db") as database:
+        yield database
+
+
+@contextmanager
+def _database(
+    request: pytest.FixtureRequest,
+    backend: str,
+    template: str,
+    clock: FixedClock,
+    sqlite_file: Callable[[], Path],
+) -> Iterator[Database]:
+    """A copy of the PostgreSQL `template`, or the SQLite file `sqlite_file` makes."""
     if backend == "postgresql":
-        server = request.getfixturevalue("postgres_server")
-        with postgres_copy(server, PG_EMPTY, clock) as database:
+        with postgres_copy(request.getfixturevalue("postgres_server"), template, clock) as database:
             yield database
         return
-    database = open_database(tmp_path / "test.db", clock=clock)
-    yield database
-    database.dispose()
+    database = open_database(sqlite_file(), clock=clock)
+    try:
+        yield database
+    finally:
+        database.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -270,17 +284,14 @@ def demo_db(
     request: pytest.FixtureRequest, backend: str, tmp_path: Path, clock: FixedClock
 ) -> Iterator[Database]:
     """A private copy of the demo database, clock at 2026-11-27 09:00 UTC."""
-    if backend == "postgresql":
-        server = request.getfixturevalue("postgres_server")
-        with postgres_copy(server, PG_DEMO, clock) as database:
-            yield database
-        return
-    demo_template = request.getfixturevalue("demo_template")
-    path = tmp_path / "demo.db"
-    shutil.copyfile(demo_template, path)
-    database = open_database(path, clock=clock)
-    yield database
-    database.dispose()
+
+    def copy() -> Path:
+        path = tmp_path / "demo.db"
+        shutil.copyfile(request.getfixturevalue("demo_template"), path)
+        return path
+
+    with _database(request, backend, PG_DEMO, clock, copy) as database:
+        yield database
 
 
 @pytest.fixture

@@ -132,6 +132,17 @@ def to_user(row: UserRow) -> User:
     )
 
 
+def to_team_member(row: Any) -> TeamMember:
+    """A team member from a TeamMemberRow (or a Core row of that table)."""
+    return TeamMember(
+        first_name=row.first_name,
+        last_name=row.last_name,
+        phone=row.phone,
+        email=row.email,
+        organization_id=row.organization_id,
+    )
+
+
 def to_company(row: CompanyRow) -> Company:
     return Company(
         id=row.id,
@@ -206,16 +217,7 @@ def referral_of(
         closing_reason=row.closing_reason,
         closing_notes=row.closing_notes,
         version=row.version,
-        team=tuple(
-            TeamMember(
-                first_name=m.first_name,
-                last_name=m.last_name,
-                phone=m.phone,
-                email=m.email,
-                organization_id=m.organization_id,
-            )
-            for m in team
-        ),
+        team=tuple(to_team_member(m) for m in team),
         solutions=tuple(
             ReferralSolution(solution=solution, assessment_location_id=location)
             for solution, location in solutions
