@@ -53,6 +53,8 @@ from cosell_tui.store.schema import (
     UserRow,
 )
 
+pytestmark = pytest.mark.backends  # R-STORE-4: the same on PostgreSQL
+
 TODAY = date(2026, 11, 27)
 CONTOSO = "Contoso Analytics"
 FABRIKAM = "Fabrikam Cloud Services"
@@ -708,10 +710,13 @@ def test_a_0002_database_gains_the_drafts_table_after_a_backup(tmp_path: Path) -
 
 def test_drafts_are_not_guarded_like_a_referrals_data(db: Database) -> None:
     """A draft is not a referral's own data: no R-STORE-1 trigger on it."""
+    on_triggers = {
+        "sqlite": "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'drafts'",
+        "postgresql": "SELECT tgname FROM pg_trigger "
+        "WHERE tgrelid = 'drafts'::regclass AND NOT tgisinternal",
+    }
     with db.engine.connect() as connection:
-        triggers = connection.execute(
-            text("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'drafts'")
-        ).all()
+        triggers = connection.execute(text(on_triggers[db.engine.dialect.name])).all()
         columns = {c["name"] for c in inspect(connection).get_columns("drafts")}
     assert triggers == []
     assert columns == {"user_id", "data", "step", "customer", "updated_at"}
