@@ -549,11 +549,11 @@ def test_a_refusal_while_writing_keeps_nothing_and_is_one_sentence(
     calls = {"n": 0}
     write_rows = bulk.Batch.write_rows
 
-    def failing(self: bulk.Batch, cursor: object) -> None:
+    def failing(self: bulk.Batch, cursor: object, **options: bool) -> None:
         calls["n"] += 1
         if calls["n"] == 3:
             raise sqlite3.IntegrityError("UNIQUE constraint failed: referrals.id")
-        write_rows(self, cursor)
+        write_rows(self, cursor, **options)
 
     monkeypatch.setattr(bulk.Batch, "write_rows", failing)
     count = _count(empty_db)
@@ -564,6 +564,139 @@ def test_a_refusal_while_writing_keeps_nothing_and_is_one_sentence(
         "Nothing was imported: the database refused a row (UNIQUE constraint failed: referrals.id)."
     )
     assert _count(empty_db) == count
+
+
+# --- a large import (issue 7): what it lifts while it loads comes back -------------------------
+
+_FILLED = ("engagements", "referrals", "team_members", "referral_solutions", "stage_marks")
+_FILLED += ("invitations", "activity", "registrations")
+
+
+def _schema(db: Database) -> list[Any]:
+    """Every table, index and trigger as SQLite stores it, and each filled table's indexes in
+    the order the query planner weighs them (a fresh connection reads the schema)."""
+    assert db.path is not None
+    with sqlite3.connect(db.path) as connection:
+        objects = connection.execute(
+            "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name"
+        ).fetchall()
+        order = [connection.execute(f"PRAGMA index_list({t})").fetchall() for t in _FILLED]
+    return [objects, order]
+
+
+def _won_referral(db: Database) -> tuple[str, int]:
+    assert db.path is not None
+    with sqlite3.connect(db.path) as connection:
+        found = connection.execute(
+            "SELECT id, organization_id FROM referrals WHERE status = 'won' LIMIT 1"
+        ).fetchone()
+    assert found is not None
+    return found[0], found[1]
+
+
+def test_a_large_import_loads_without_guards_and_indexes_and_puts_them_back(
+    demo_db: Database, empty_db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # issue 7, R-STORE-1: the load lifts the insert guards and the indexes inside its own
+    # transaction; afterwards the schema is as it was and the imported closed deals are frozen
+    monkeypatch.setattr(importer, "BULK_FROM", 1)
+    monkeypatch.setattr(importer, "WRITE_EVERY", 5)  # several batches
+    first = _export(demo_db, DANA, "json", tmp_path / "first.json")
+    before = _schema(empty_db)
+    seen: list[list[str]] = []
+    write_rows = bulk.Batch.write_rows
+
+    def looking(self: bulk.Batch, cursor: Any, **options: bool) -> None:
+        names = "('guard_team_members_insert', 'ix_referrals_name_lower')"
+        query = f"SELECT name FROM sqlite_master WHERE name IN {names}"
+        seen.append([name for (name,) in cursor.execute(query)])
+        write_rows(self, cursor, **options)
+
+    monkeypatch.setattr(bulk.Batch, "write_rows", looking)
+    importer.import_file(empty_db, _user(empty_db, DANA), tmp_path / "first.json", form=None)
+    assert len(seen) > 1 and seen[0] == []  # the load ran without them
+    assert _schema(empty_db) == before
+    second = _export(empty_db, DANA, "json", tmp_path / "second.json")
+    assert _records(second) == _records(first)
+    won, organization = _won_referral(empty_db)
+    assert empty_db.path is not None
+    with sqlite3.connect(empty_db.path) as connection:
+        with pytest.raises(sqlite3.IntegrityError, match="closed"):
+            connection.execute("UPDATE referrals SET name = 'x' WHERE id = ?", (won,))
+        with pytest.raises(sqlite3.IntegrityError, match="closed"):
+            connection.execute("DELETE FROM referrals WHERE id = ?", (won,))
+        with pytest.raises(sqlite3.IntegrityError, match="closed"):
+            connection.execute(
+                "INSERT INTO team_members (referral_id, organization_id, first_name, "
+                "last_name, phone, email) VALUES (?, ?, 'Ann', 'Lee', '+1 206 555 0100', "
+                "'ann@contoso.example')",
+                (won, organization),
+            )
+
+
+def test_a_large_import_refused_while_writing_puts_guards_and_indexes_back(
+    demo_db: Database, empty_db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # all or nothing: a refusal in a later batch rolls the lifted schema back with the rows
+    monkeypatch.setattr(importer, "BULK_FROM", 1)
+    monkeypatch.setattr(importer, "WRITE_EVERY", 5)
+    _export(demo_db, DANA, "json", tmp_path / "d.json")
+    before, count = _schema(empty_db), _count(empty_db)
+    calls = {"n": 0}
+    write_rows = bulk.Batch.write_rows
+
+    def failing(self: bulk.Batch, cursor: object, **options: bool) -> None:
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise sqlite3.IntegrityError("UNIQUE constraint failed: referrals.id")
+        write_rows(self, cursor, **options)
+
+    monkeypatch.setattr(bulk.Batch, "write_rows", failing)
+    with pytest.raises(DomainError, match="Nothing was imported: the database refused a row"):
+        importer.import_file(empty_db, _user(empty_db, DANA), tmp_path / "d.json", form=None)
+    assert calls["n"] == 3
+    assert _count(empty_db) == count
+    assert _schema(empty_db) == before
+
+
+def test_lifted_guards_are_back_before_rows_of_a_closed_deal(demo_db: Database) -> None:
+    # R-STORE-1: a batch holding a row of a deal it does not insert active is written with the
+    # guards in place, so a closed deal stays closed whatever a bulk writer is handed
+    won, organization = _won_referral(demo_db)
+    before = _schema(demo_db)
+    member = {
+        "referral_id": won,
+        "organization_id": organization,
+        "first_name": "Ann",
+        "last_name": "Lee",
+        "phone": "+1 206 555 0100",
+        "email": "ann@contoso.example",
+    }
+    refused = pytest.raises(sqlite3.IntegrityError, match="closed")
+    with refused, demo_db.transaction() as session:
+        writer = bulk.BackgroundWriter(session, lift_guards=True, lift_indexes=True)
+        writer.put(bulk.Batch(team=[member]))
+        writer.close()
+    assert _schema(demo_db) == before
+
+
+def test_a_lifted_unique_index_still_refuses_a_duplicate(demo_db: Database) -> None:
+    # a unique index lifted for a load is built again before the commit, and refuses the
+    # duplicate as the INSERT would have, in the same words
+    assert demo_db.path is not None
+    with sqlite3.connect(demo_db.path) as connection:
+        connection.row_factory = sqlite3.Row
+        row = connection.execute("SELECT * FROM referrals WHERE status = 'accepted'").fetchone()
+    twin = dict(row) | {"id": "3f2b8c1e-5d4a-4f6b-9a7e-2c1d0b9e8f7a"}  # same engagement, org
+    before, count = _schema(demo_db), _count(demo_db)
+    with pytest.raises(sqlite3.IntegrityError) as refused, demo_db.transaction() as session:
+        writer = bulk.BackgroundWriter(session, lift_indexes=True)
+        writer.put(bulk.Batch(referrals=[twin]))
+        writer.close()
+    assert str(refused.value) == (
+        "UNIQUE constraint failed: referrals.engagement_id, referrals.organization_id"
+    )
+    assert (_schema(demo_db), _count(demo_db)) == (before, count)
 
 
 def test_export_keeps_the_permissions_of_the_file_it_replaces(
