@@ -21,7 +21,7 @@ from sqlalchemy import select
 from cosell_tui import services, source
 from cosell_tui.clock import FixedClock
 from cosell_tui.domain.enums import NotificationKind, Status
-from cosell_tui.domain.models import AcceptForm, TeamMemberForm, User
+from cosell_tui.domain.models import AcceptForm, Referral, TeamMemberForm, User
 from cosell_tui.exchange import export
 from cosell_tui.store import queries
 from cosell_tui.store.database import Database, open_database
@@ -144,6 +144,23 @@ class Outcome:
     dana_exports: str  # her whole export, party cards included
 
 
+def _accept_alone(
+    db: Database, user: User, referral: Referral, raise_by: Decimal = Decimal(0)
+) -> None:
+    """`user` accepts `referral` with themselves as its team."""
+    member = TeamMemberForm(
+        first_name=user.first_name, last_name=user.last_name, phone=user.phone, email=user.email
+    )
+    form = AcceptForm(
+        name=referral.name,
+        value=referral.value + raise_by,
+        currency=referral.currency,
+        close_date=max(referral.close_date, TODAY),
+        team=[member],
+    )
+    services.accept(db, user, referral.id, form)
+
+
 def _flows(dbs: dict[str, Database], people: dict[str, User]) -> Outcome:
     """Sam accepts Contoso's invitation; Contoso wins City Power, then the vendor accepts it
     (which opens Contoso's registration, R-REG-3). Each acts through their own Database."""
@@ -153,25 +170,7 @@ def _flows(dbs: dict[str, Database], people: dict[str, User]) -> Outcome:
     proseware = next(r for r in inbound if r.name == PROSEWARE)
     view = source.load_deal(dbs[SAM], sam, proseware.id)
     sam_cards = [(p.organization_name, p.status.value) for p in view.parties]
-    services.accept(
-        dbs[SAM],
-        sam,
-        proseware.id,
-        AcceptForm(
-            name=proseware.name,
-            value=proseware.value,
-            currency=proseware.currency,
-            close_date=max(proseware.close_date, TODAY),
-            team=[
-                TeamMemberForm(
-                    first_name=sam.first_name,
-                    last_name=sam.last_name,
-                    phone=sam.phone,
-                    email=sam.email,
-                )
-            ],
-        ),
-    )
+    _accept_alone(dbs[SAM], sam, proseware)
     with dbs[DANA].reading() as session:
         told = [  # Contoso's team on the deal (R-NOTE-2), whoever is on it
             n.message
@@ -192,25 +191,7 @@ def _flows(dbs: dict[str, Database], people: dict[str, User]) -> Outcome:
         vendor_side = next(
             r for r in queries.list_referrals(session, megan, limit=500) if r.name == CITY_POWER
         )
-    services.accept(
-        dbs[MEGAN],
-        megan,
-        vendor_side.id,
-        AcceptForm(
-            name=vendor_side.name,
-            value=vendor_side.value + Decimal(1),
-            currency=vendor_side.currency,
-            close_date=max(vendor_side.close_date, TODAY),
-            team=[
-                TeamMemberForm(
-                    first_name=megan.first_name,
-                    last_name=megan.last_name,
-                    phone=megan.phone,
-                    email=megan.email,
-                )
-            ],
-        ),
-    )
+    _accept_alone(dbs[MEGAN], megan, vendor_side, raise_by=Decimal(1))
     with dbs[DANA].reading() as session:
         registrations = len(
             session.scalars(
