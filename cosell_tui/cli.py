@@ -340,11 +340,6 @@ def _build_server_demo(
     from cosell_tui.clock import FixedClock  # noqa: PLC0415
     from cosell_tui.store.database import reset  # noqa: PLC0415
 
-    if deals:
-        raise UserError(
-            "Generated deals (--deals) are written into SQLite files only; "
-            "build the PostgreSQL demo without --deals."
-        )
     db = _open(target, FixedClock.on(today))
     where = db.engine.url.render_as_string(hide_password=True)
     try:
@@ -433,11 +428,6 @@ def cmd_import(args: argparse.Namespace) -> int:
     db = _open(_db_target(args), _clock(args), create=False)
     try:
         user = _signed_in(db, _option(args, "as_user", "COSELL_USER"))
-        if db.engine.dialect.name != "sqlite":  # its bulk writer speaks SQLite (issue 8 note)
-            raise UserError(
-                "Import writes into SQLite databases only so far; "
-                "import into a file and work there, or wait for a later release."
-            )
         result = importer.import_file(db, user, path, form=args.format, progress=sys.stderr)
     finally:
         db.dispose()

@@ -4,15 +4,25 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import IntegrityError
 
 from cosell_tui import services
 from cosell_tui.clock import FixedClock
 from cosell_tui.demo import build_demo
 from cosell_tui.domain.enums import DealType, RegistrationStatus, Role, SolutionKind, Status
 from cosell_tui.store.database import Database, open_database
+from cosell_tui.store.schema import (
+    InvitationRow,
+    ReferralRow,
+    ReferralSolutionRow,
+    StageMarkRow,
+    TeamMemberRow,
+)
 from tests.conftest import TODAY
 
 
@@ -99,32 +109,59 @@ def test_no_deals_at_all_with_zero(tmp_path: Path) -> None:
     connection.close()
 
 
-def test_generated_deals_keep_the_rules(tmp_path: Path) -> None:
-    # --deals N: bulk rows still go through the guards' order and the domain's invariants
-    db = open_database(tmp_path / "gen.db", clock=FixedClock.on(TODAY))
+def _one(db: Database, sql: str) -> object:
+    with db.engine.connect() as connection:
+        return connection.execute(text(sql), {"now": datetime(2026, 11, 27, 9)}).scalar_one()
+
+
+def _generated(db: Database) -> list[tuple[object, ...]]:
+    """Each referral as it ended up: status, stage, value, dates, version, team and solution."""
+    r = ReferralRow
+    marks = select(func.count()).where(StageMarkRow.referral_id == r.id).scalar_subquery()
+    invited = select(func.count()).where(InvitationRow.referral_id == r.id).scalar_subquery()
+    query = (
+        select(
+            *(r.id, r.engagement_id, r.organization_id, r.status, r.stage, r.value_cents),
+            *(r.currency, r.close_date, r.created_at, r.responded_at, r.closed_at),
+            *(r.closing_reason, r.version, TeamMemberRow.email, ReferralSolutionRow.solution_id),
+            *(marks, invited),
+        )
+        .join(TeamMemberRow, TeamMemberRow.referral_id == r.id)
+        .join(ReferralSolutionRow, ReferralSolutionRow.referral_id == r.id)
+        .order_by(r.id, TeamMemberRow.email, ReferralSolutionRow.solution_id)
+    )
+    with db.reading() as session:
+        return [tuple(row) for row in session.execute(query)]
+
+
+@pytest.mark.backends
+def test_generated_deals_keep_the_rules(db: Database, backend: str, tmp_path: Path) -> None:
+    # --deals N: bulk rows still go through the guards' order and the domain's invariants,
+    # on SQLite and on PostgreSQL (issue 8), where they are the same deals as in SQLite
     build_demo(db, seed=3, today=TODAY, deals=400)
-    db.dispose()
-    connection = sqlite3.connect(tmp_path / "gen.db")
-    generated = connection.execute(
-        "SELECT count(*) FROM referrals WHERE name GLOB '* #[0-9]*'"
-    ).fetchone()
-    assert generated == (400,)
-    orphans = connection.execute(
+    assert _one(db, "SELECT count(*) FROM referrals WHERE name LIKE '% #%'") == 400
+    orphans = _one(
+        db,
         "SELECT count(*) FROM referrals r WHERE NOT EXISTS "
         "(SELECT 1 FROM team_members t WHERE t.referral_id = r.id) "
-        "OR NOT EXISTS (SELECT 1 FROM referral_solutions s WHERE s.referral_id = r.id)"
-    ).fetchone()
-    assert orphans == (0,)
-    uninvited = connection.execute(
+        "OR NOT EXISTS (SELECT 1 FROM referral_solutions s WHERE s.referral_id = r.id)",
+    )
+    assert orphans == 0
+    uninvited = _one(
+        db,
         "SELECT count(*) FROM referrals r WHERE direction = 'inbound' AND NOT EXISTS "
-        "(SELECT 1 FROM invitations i WHERE i.referral_id = r.id)"
-    ).fetchone()
-    assert uninvited == (0,)
-    overdue = connection.execute(
-        "SELECT count(*) FROM referrals WHERE status = 'received' "
-        "AND response_deadline <= '2026-11-27 09:00:00'"
-    ).fetchone()
-    assert overdue == (0,)
-    with pytest.raises(sqlite3.IntegrityError, match="closed"):
-        connection.execute("UPDATE referrals SET name = 'x' WHERE status = 'lost'")
-    connection.close()
+        "(SELECT 1 FROM invitations i WHERE i.referral_id = r.id)",
+    )
+    assert uninvited == 0
+    overdue = _one(
+        db,
+        "SELECT count(*) FROM referrals WHERE status = 'received' AND response_deadline <= :now",
+    )
+    assert overdue == 0
+    with pytest.raises(IntegrityError, match="closed"), db.engine.begin() as connection:
+        connection.execute(text("UPDATE referrals SET name = 'x' WHERE status = 'lost'"))
+    if backend == "postgresql":
+        twin = open_database(tmp_path / "gen.db", clock=FixedClock.on(TODAY))
+        build_demo(twin, seed=3, today=TODAY, deals=400)
+        assert _generated(db) == _generated(twin)
+        twin.dispose()

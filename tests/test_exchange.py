@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import IntegrityError
 
 from cosell_tui import cli
 from cosell_tui.clock import FixedClock
@@ -26,7 +27,7 @@ from cosell_tui.exchange.records import ReferralRecord
 from cosell_tui.store import bulk, queries
 from cosell_tui.store.database import Database, open_database
 from cosell_tui.store.schema import ReferralRow
-from tests.conftest import SEED, TODAY
+from tests.conftest import PG_EMPTY, SEED, TODAY, postgres_copy
 
 DANA = "dana.whitfield@contoso.example"  # Contoso's partner admin
 
@@ -44,10 +45,19 @@ def empty_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def empty_db(empty_template: Path, tmp_path: Path) -> Iterator[Database]:
+def empty_db(
+    request: pytest.FixtureRequest, backend: str, tmp_path: Path, clock: FixedClock
+) -> Iterator[Database]:
+    """A private `demo --deals 0`, on the test's backend (tests marked `backends`: both)."""
+    if backend == "postgresql":
+        server = request.getfixturevalue("postgres_server")
+        with postgres_copy(server, PG_EMPTY, clock) as database:
+            build_demo(database, seed=SEED, today=TODAY, deals=0)
+            yield database
+        return
     path = tmp_path / "empty.db"
-    shutil.copyfile(empty_template, path)
-    database = open_database(path, clock=FixedClock.on(TODAY))
+    shutil.copyfile(request.getfixturevalue("empty_template"), path)
+    database = open_database(path, clock=clock)
     yield database
     database.dispose()
 
@@ -74,9 +84,40 @@ def _count(db: Database) -> int:
         return int(session.scalar(select(func.count()).select_from(ReferralRow)) or 0)
 
 
+def _won_referral(db: Database) -> tuple[str, int]:
+    with db.reading() as session:
+        found = session.execute(
+            select(ReferralRow.id, ReferralRow.organization_id)
+            .where(ReferralRow.status == "won")
+            .order_by(ReferralRow.id)
+            .limit(1)
+        ).one()
+    return found[0], found[1]
+
+
+_ADD_MEMBER = (
+    "INSERT INTO team_members (referral_id, organization_id, first_name, last_name, phone, "
+    "email) VALUES (:won, :org, 'Ann', 'Lee', '+1 206 555 0100', 'ann@contoso.example')"
+)
+
+
+def _assert_frozen(db: Database, won: str, organization: int) -> None:
+    """R-STORE-1 in raw SQL, outside the app: a closed deal refuses UPDATE, DELETE, a team
+    member added and its team member removed."""
+    for statement in (
+        "UPDATE referrals SET name = 'x' WHERE id = :won",
+        "DELETE FROM referrals WHERE id = :won",
+        _ADD_MEMBER,
+        "DELETE FROM team_members WHERE referral_id = :won",
+    ):
+        with pytest.raises(IntegrityError, match="closed"), db.engine.begin() as connection:
+            connection.execute(text(statement), {"won": won, "org": organization})
+
+
 # --- round trip -------------------------------------------------------------------------------
 
 
+@pytest.mark.backends
 @pytest.mark.parametrize("form", ["json", "csv"])
 def test_round_trip_through_a_fresh_ecosystem_is_lossless(
     demo_db: Database, empty_db: Database, tmp_path: Path, form: export.Format
@@ -103,6 +144,7 @@ def test_round_trip_through_a_fresh_ecosystem_is_lossless(
         assert first == second
 
 
+@pytest.mark.backends
 def test_importing_the_same_file_twice_adds_nothing(
     demo_db: Database, empty_db: Database, tmp_path: Path
 ) -> None:
@@ -116,6 +158,7 @@ def test_importing_the_same_file_twice_adds_nothing(
     assert "skipped 24 already in the database" in again.summary()
 
 
+@pytest.mark.backends
 def test_a_crm_file_without_ids_matches_on_the_crm_id(demo_db: Database, tmp_path: Path) -> None:
     text = _export(demo_db, DANA, "json", tmp_path / "deals.json")
     records = _records(text)
@@ -130,22 +173,34 @@ def test_a_crm_file_without_ids_matches_on_the_crm_id(demo_db: Database, tmp_pat
     assert result.added == len(records) - with_crm
 
 
+@pytest.mark.backends
 def test_imported_terminal_deals_are_frozen(
     empty_db: Database, demo_db: Database, tmp_path: Path
 ) -> None:
     # R-STORE-1 / issue 7: terminal deals import as terminal and are then frozen
     _export(demo_db, DANA, "json", tmp_path / "deals.json")
     importer.import_file(empty_db, _user(empty_db, DANA), tmp_path / "deals.json", form=None)
-    assert empty_db.path is not None
-    with sqlite3.connect(empty_db.path) as connection:
-        won = connection.execute("SELECT id FROM referrals WHERE status = 'won' LIMIT 1").fetchone()
-        assert won is not None
-        with pytest.raises(sqlite3.IntegrityError, match="closed"):
-            connection.execute("UPDATE referrals SET name = 'x' WHERE id = ?", won)
-        with pytest.raises(sqlite3.IntegrityError, match="closed"):
-            connection.execute("DELETE FROM team_members WHERE referral_id = ?", won)
+    _assert_frozen(empty_db, *_won_referral(empty_db))
 
 
+@pytest.mark.backends
+def test_a_large_import_round_trips_and_leaves_closed_deals_frozen(
+    demo_db: Database, empty_db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # issue 7 on each backend (issue 8): the bulk load, in several batches from the writer
+    # thread, gives back the same file, and its closed deals are frozen
+    monkeypatch.setattr(importer, "BULK_FROM", 1)
+    monkeypatch.setattr(importer, "WRITE_EVERY", 5)
+    first = _export(demo_db, DANA, "json", tmp_path / "first.json")
+    result = importer.import_file(
+        empty_db, _user(empty_db, DANA), tmp_path / "first.json", form=None
+    )
+    assert result.added == 24
+    assert _records(_export(empty_db, DANA, "json", tmp_path / "second.json")) == _records(first)
+    _assert_frozen(empty_db, *_won_referral(empty_db))
+
+
+@pytest.mark.backends
 def test_imported_deals_appear_in_the_lists_and_search(
     demo_db: Database, empty_db: Database, tmp_path: Path
 ) -> None:
@@ -358,6 +413,7 @@ def test_stages_from_other_systems_are_mapped(
     assert referral.stage_marks[0].stage is Stage.ACCEPTED
 
 
+@pytest.mark.backends
 def test_missing_customers_organizations_and_solutions_are_created(
     demo_db: Database, tmp_path: Path
 ) -> None:
@@ -540,6 +596,7 @@ def test_ids_must_be_uuids_also_on_party_cards(demo_db: Database, tmp_path: Path
     }
 
 
+@pytest.mark.backends
 def test_a_refusal_while_writing_keeps_nothing_and_is_one_sentence(
     demo_db: Database, empty_db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -566,6 +623,48 @@ def test_a_refusal_while_writing_keeps_nothing_and_is_one_sentence(
     assert _count(empty_db) == count
 
 
+@pytest.mark.backends
+def test_a_row_the_database_refuses_mid_import_is_one_sentence_and_keeps_nothing(
+    demo_db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # R-STORE-1 inside an import: the third batch also carries a team member for a won deal,
+    # which the database's own guard refuses (a trigger on SQLite, a trigger function on
+    # PostgreSQL); the import says so in one sentence and the batches before it are gone too
+    records = _records(_export(demo_db, DANA, "json", tmp_path / "d.json"))
+    for record in records:  # new deals: nothing in the file is matched and skipped
+        record["id"] = record["engagementId"] = record["externalReferenceId"] = None
+    (tmp_path / "new.json").write_text(json.dumps(records), encoding="utf-8")
+    won, organization = _won_referral(demo_db)
+    monkeypatch.setattr(importer, "WRITE_EVERY", 5)
+    calls = {"n": 0}
+    write_rows = bulk.Batch.write_rows
+
+    def sneaking(self: bulk.Batch, cursor: object, **options: bool) -> None:
+        calls["n"] += 1
+        if calls["n"] == 3:
+            self.team.append(
+                {
+                    "referral_id": won,
+                    "organization_id": organization,
+                    "first_name": "Ann",
+                    "last_name": "Lee",
+                    "phone": "+1 206 555 0100",
+                    "email": "ann@contoso.example",
+                }
+            )
+        write_rows(self, cursor, **options)
+
+    monkeypatch.setattr(bulk.Batch, "write_rows", sneaking)
+    count = _count(demo_db)
+    with pytest.raises(DomainError) as refused:
+        importer.import_file(demo_db, _user(demo_db, DANA), tmp_path / "new.json", form=None)
+    assert str(refused.value) == (
+        "Nothing was imported: the database refused a row (This row belongs to a closed deal "
+        "(won, lost, declined or expired) and cannot be changed.)."
+    )
+    assert _count(demo_db) == count
+
+
 # --- a large import (issue 7): what it lifts while it loads comes back -------------------------
 
 _FILLED = ("engagements", "referrals", "team_members", "referral_solutions", "stage_marks")
@@ -582,16 +681,6 @@ def _schema(db: Database) -> list[Any]:
         ).fetchall()
         order = [connection.execute(f"PRAGMA index_list({t})").fetchall() for t in _FILLED]
     return [objects, order]
-
-
-def _won_referral(db: Database) -> tuple[str, int]:
-    assert db.path is not None
-    with sqlite3.connect(db.path) as connection:
-        found = connection.execute(
-            "SELECT id, organization_id FROM referrals WHERE status = 'won' LIMIT 1"
-        ).fetchone()
-    assert found is not None
-    return found[0], found[1]
 
 
 def test_a_large_import_loads_without_guards_and_indexes_and_puts_them_back(
@@ -618,20 +707,7 @@ def test_a_large_import_loads_without_guards_and_indexes_and_puts_them_back(
     assert _schema(empty_db) == before
     second = _export(empty_db, DANA, "json", tmp_path / "second.json")
     assert _records(second) == _records(first)
-    won, organization = _won_referral(empty_db)
-    assert empty_db.path is not None
-    with sqlite3.connect(empty_db.path) as connection:
-        with pytest.raises(sqlite3.IntegrityError, match="closed"):
-            connection.execute("UPDATE referrals SET name = 'x' WHERE id = ?", (won,))
-        with pytest.raises(sqlite3.IntegrityError, match="closed"):
-            connection.execute("DELETE FROM referrals WHERE id = ?", (won,))
-        with pytest.raises(sqlite3.IntegrityError, match="closed"):
-            connection.execute(
-                "INSERT INTO team_members (referral_id, organization_id, first_name, "
-                "last_name, phone, email) VALUES (?, ?, 'Ann', 'Lee', '+1 206 555 0100', "
-                "'ann@contoso.example')",
-                (won, organization),
-            )
+    _assert_frozen(empty_db, *_won_referral(empty_db))
 
 
 def test_a_large_import_refused_while_writing_puts_guards_and_indexes_back(

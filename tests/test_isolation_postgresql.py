@@ -8,6 +8,7 @@ through the party cards (R-INV-4, R-ACL-1), an answer still reaches the sender's
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from collections.abc import Iterator
@@ -20,14 +21,15 @@ from sqlalchemy import select
 
 from cosell_tui import services, source
 from cosell_tui.clock import FixedClock
+from cosell_tui.demo import build_demo
 from cosell_tui.domain.enums import NotificationKind, Status
 from cosell_tui.domain.models import AcceptForm, Referral, TeamMemberForm, User
-from cosell_tui.exchange import export
+from cosell_tui.exchange import export, importer
 from cosell_tui.store import queries
 from cosell_tui.store.database import Database, open_database
 from cosell_tui.store.schema import OrganizationRow, ReferralRow, RegistrationRow
 from tests import postgres
-from tests.conftest import PG_DEMO, TODAY, postgres_copy
+from tests.conftest import PG_DEMO, PG_EMPTY, SEED, TODAY, postgres_copy
 from tests.test_identity_postgresql import PASSWORD, _login, _url
 
 SAM = "sam.okafor@northwind.example"  # Northwind's referral admin
@@ -272,3 +274,41 @@ def test_a_members_sweep_expires_its_own_organizations_invitations_only(
     assert services.expire_overdue(
         open_database(owner.engine.url.render_as_string(hide_password=False), clock=later)
     ).expired
+
+
+def test_a_members_login_imports_its_deals_with_their_party_cards(
+    postgres_server: postgres.Server,
+    shared: tuple[str, Database],
+    clock: FixedClock,
+    tmp_path: Path,
+) -> None:
+    # issue 7 on a shared database: Dana's own login imports her file (co-sell deals with the
+    # other parties' cards) into a fresh ecosystem — row-level security lets a party's card in
+    # once Dana's deal of that engagement is there — and Sam's login sees only Northwind's
+    _, owner = shared
+    file = tmp_path / "dana.json"
+    export.export(owner, _people(owner)[DANA], form="json", out=file)
+    records = json.loads(file.read_text(encoding="utf-8"))["value"]
+    assert any(record["parties"] for record in records)
+    with postgres_copy(postgres_server, PG_EMPTY, clock) as fresh:
+        build_demo(fresh, seed=SEED, today=TODAY, deals=0)
+        name = str(fresh.engine.url.database)
+        dana_db = open_database(_url(postgres_server, name, DANA), clock=clock)
+        try:
+            dana = _people(dana_db)[DANA]
+            assert importer.import_file(dana_db, dana, file, form=None).added == len(records)
+        finally:
+            dana_db.dispose()
+        with fresh.reading() as session:
+            contoso = _organization(fresh, "Contoso Analytics")
+            rows = session.execute(select(ReferralRow.id, ReferralRow.organization_id)).all()
+        assert {rid for rid, org in rows if org == contoso} == {r["id"] for r in records}
+        assert any(org != contoso for _, org in rows)  # the party cards came in too
+        northwind = _organization(fresh, "Northwind Data")
+        seen = _psql(postgres_server, name, SAM, "SELECT organization_id, id FROM referrals")
+        assert seen.returncode == 0, seen.stderr
+        # only its own: the invitation Dana's file holds for Northwind, as a card made it
+        assert sorted(seen.stdout.split()) == sorted(
+            f"{org}|{rid}" for rid, org in rows if org == northwind
+        )
+        assert any(org == northwind for _, org in rows)

@@ -6,6 +6,7 @@ A real server (tests/postgres.py) — the SQLite half of these promises is test_
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import socket
 import subprocess
@@ -256,13 +257,20 @@ def test_the_cli_says_a_wrong_password_in_one_line(
     assert "hunter2" not in result.stderr
 
 
-def test_import_into_postgresql_is_refused_in_one_line(demo_pg: str, tmp_path: Path) -> None:
-    """Import's bulk writer speaks SQLite (issue 7); on PostgreSQL it says so, not a bug."""
+def test_export_and_import_from_the_cli(demo_pg: str, tmp_path: Path) -> None:
+    """`export` and `import` (issue 7) run unchanged on PostgreSQL: a file imported again
+    adds nothing, and with new ids it adds every deal."""
     file = tmp_path / "deals.json"
-    file.write_text('{"value": []}')
-    result = _cli("import", str(file), "--db", demo_pg, home=tmp_path)
-    assert result.returncode == 1, result
-    assert result.stderr.splitlines() == [
-        "cosell-tui: error: Import writes into SQLite databases only so far; "
-        "import into a file and work there, or wait for a later release."
-    ]
+    dana = ("--db", demo_pg, "--as", "dana.whitfield@contoso.example")
+    exported = _cli("export", *dana, "--out", str(file), home=tmp_path)
+    assert exported.returncode == 0, exported.stderr
+    again = _cli("import", str(file), *dana, home=tmp_path)
+    assert (again.returncode, again.stderr) == (0, "")
+    assert again.stdout.splitlines() == ["Imported 0 deal(s); skipped 24 already in the database."]
+    records = json.loads(file.read_text(encoding="utf-8"))["value"]
+    for record in records:
+        record["id"] = record["engagementId"] = record["externalReferenceId"] = None
+    file.write_text(json.dumps(records), encoding="utf-8")
+    added = _cli("import", str(file), *dana, home=tmp_path)
+    assert (added.returncode, added.stderr) == (0, "")
+    assert added.stdout.splitlines() == ["Imported 24 deal(s); skipped 0 already in the database."]

@@ -650,6 +650,9 @@ class _Writer:
     batch: Batch = field(default_factory=Batch)
     taken: set[str] = field(default_factory=set)  # party ids already in the database
 
+    def __post_init__(self) -> None:
+        self.batch.leading = self.user.organization_id
+
     def referral(
         self,
         *,
@@ -762,9 +765,11 @@ class _Writer:
             else " ".join(p for p in (contact.first_name, contact.last_name) if p),
             "contact_phone": None if contact is None else contact.phone_number,
             "contact_email": None if contact is None else contact.email,
-            "contact_consent": int(record.consent.consent_to_share_referral_with_microsoft_sellers),
+            "contact_consent": bool(
+                record.consent.consent_to_share_referral_with_microsoft_sellers
+            ),
             "created_by_organization_id": creator,
-            "is_assessment": int(is_assessment),
+            "is_assessment": bool(is_assessment),
             "deal_type": DealType.PRIVATE._value_,  # set below, from the parties
             "created_at": stored(record.created_date_time or self.now),
         }
@@ -1027,7 +1032,7 @@ def import_records(
                 added += 1
                 if added % WRITE_EVERY == 0:  # bounded batches, in one transaction still
                     background.put(writer.batch)
-                    writer.batch = Batch()
+                    writer.batch = Batch(leading=user.organization_id)
                     if progress:
                         progress("written", number)
             background.put(writer.batch)

@@ -11,6 +11,10 @@ An import (issue 7) may lift R-STORE-1's insert guards and the tables' indexes f
 a referral the same batch inserts active, rows they let through anyway — and puts them back,
 word for word, before the transaction commits; a rollback puts them back too (SQLite's DDL is
 transactional).
+
+On PostgreSQL (issue 8) the same rows go through psycopg (`_Postgres`), many to a statement; the
+guards and indexes stay (a member's login may not drop them, and other sessions write meanwhile),
+and row-level security checks every row as for any other write.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from operator import itemgetter
 from typing import Any, cast
 
 from sqlalchemy import Engine, Table, event
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from cosell_tui.domain.enums import ACTIVE_STATUSES
@@ -58,10 +63,48 @@ def stored(moment: datetime) -> str:
 
 
 def _driver(session: Session) -> Any:
+    """What the rows are written through, in the session's transaction: SQLite's own
+    connection, or psycopg's behind `_Postgres`."""
     session.flush()
-    cursor = session.connection().connection.driver_connection
-    assert cursor is not None
-    return cursor
+    connection = session.connection()
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    if connection.dialect.name == "postgresql":
+        return _Postgres(driver)
+    return driver
+
+
+class _Postgres:
+    """The part of sqlite3's connection the writers use, over a psycopg connection: `?`
+    marks, and the driver's errors raised as SQLAlchemy's (an `IntegrityError` for a refused
+    row, as from a session). Strings go to the server untyped, so it reads `stored` date-times
+    as the columns' timestamps."""
+
+    MAX_PARAMETERS = 65_535  # PostgreSQL's limit of bound values in one statement
+
+    def __init__(self, connection: Any) -> None:
+        self._connection = connection
+
+    def getlimit(self, _category: int) -> int:
+        return self.MAX_PARAMETERS
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        return self._run(sql, lambda cursor, statement: cursor.execute(statement, params))
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> Any:
+        return self._run(sql, lambda cursor, statement: cursor.executemany(statement, rows))
+
+    def _run(self, sql: str, run: Callable[[Any, str], Any]) -> Any:
+        import psycopg  # noqa: PLC0415  (only here when the database is PostgreSQL)
+
+        statement = sql.replace("?", "%s")
+        cursor = self._connection.cursor()
+        try:
+            run(cursor, statement)
+        except psycopg.Error as error:  # (a statement of thousands of rows shown by its head)
+            shown = statement if len(statement) <= 300 else statement[:300] + "…"
+            raise DBAPIError.instance(shown, None, error, psycopg.Error) from error
+        return cursor
 
 
 def _table(row_class: type[Any]) -> Table:
@@ -81,6 +124,10 @@ class Batch:
     activity: list[dict[str, Any]] = field(default_factory=list)
     closing: list[dict[str, Any]] = field(default_factory=list)
     registrations: list[dict[str, Any]] = field(default_factory=list)
+    # On PostgreSQL, the organization whose referrals go in first, in a statement of their own:
+    # row-level security lets another organization's referral into an engagement only once
+    # the writer's own is there (store/isolation.py), and a statement does not see its own rows.
+    leading: int | None = None
 
     def write(self, db: Database) -> None:
         with db.transaction() as session:
@@ -89,6 +136,9 @@ class Batch:
     def write_in(self, session: Session) -> None:
         """Into the session's transaction (after what the session already flushed)."""
         cursor = _driver(session)
+        if isinstance(cursor, _Postgres):
+            self.write_rows(cursor)
+            return
         cursor.execute(LOAD_CACHE)
         try:
             self.write_rows(cursor)
@@ -107,11 +157,18 @@ class Batch:
 
     def write_rows(self, cursor: Any, *, at_once: bool = False) -> None:
         """Every row, through the driver's connection (in its open transaction). `at_once`
-        puts up to 2 048 rows in one statement (`_at_once`), for a writer thread."""
-        insert = _at_once if at_once else _one_by_one
+        puts up to 2 048 rows in one statement (`_at_once`), for a writer thread; on
+        PostgreSQL, where every statement is a round trip to the server, always."""
+        postgres = isinstance(cursor, _Postgres)
+        insert = _at_once if at_once or postgres else _one_by_one
+        referrals = [self.referrals]
+        if postgres and self.leading is not None:
+            first = [row for row in self.referrals if row["organization_id"] == self.leading]
+            rest = [row for row in self.referrals if row["organization_id"] != self.leading]
+            referrals = [first, rest]
         for row_class, rows in (
             (EngagementRow, self.engagements),
-            (ReferralRow, self.referrals),
+            *((ReferralRow, part) for part in referrals),
             (TeamMemberRow, self.team),
             (ReferralSolutionRow, self.solutions),
             (StageMarkRow, self.marks),
@@ -127,7 +184,7 @@ class Batch:
                 (c["rid"], c["status"], c["stage"], c["closed_at"], c["reason"], c.get("notes"))
                 for c in self.closing
             ]
-            if at_once:
+            if at_once and not postgres:  # (its VALUES would be text, not timestamps)
                 _at_once(cursor, _CLOSING_FROM, _CLOSING_TAIL, 6, closing)
             else:
                 cursor.executemany(_CLOSE_ONE, [(*c[1:], c[0]) for c in closing])
@@ -275,9 +332,9 @@ class Lifted:
     def restore_quietly(self, cursor: Any) -> None:
         """After a failure: the guards first, then the indexes, as far as the connection
         still takes them (the caller rolls back, which puts back all of it anyway)."""
-        with suppress(sqlite3.Error):
+        with suppress(sqlite3.Error, DBAPIError):
             self.restore_guards(cursor)
-        with suppress(sqlite3.Error):
+        with suppress(sqlite3.Error, DBAPIError):
             self.restore(cursor)
 
 
@@ -295,7 +352,7 @@ def large_cache(engine: Engine) -> Iterator[None]:
 
     def checkin(dbapi_connection: Any, _record: Any) -> None:
         if dbapi_connection is not None:
-            with suppress(sqlite3.Error):
+            with suppress(sqlite3.Error, DBAPIError):
                 dbapi_connection.execute(POOL_CACHE)
 
     event.listen(engine, "checkout", checkout)
