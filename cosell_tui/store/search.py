@@ -5,8 +5,9 @@ referral's name and its customer's name, kept current by triggers, so a search s
 100 000 deals: words of three or more characters are index look-ups (substrings of the deal's
 or the customer's name, in any case), and one mistyped letter per word is forgiven when
 nothing matches exactly. Shorter input scans the start of the name indexes. Where there is
-no index — PostgreSQL (a later issue), or an SQLite without FTS5's trigram tokenizer (older
-than 3.34 or built without FTS5: migration 0004 then skips it) — a plain LIKE does the work.
+no FTS5 index — PostgreSQL, or an SQLite without FTS5's trigram tokenizer (older than 3.34 or
+built without FTS5: migration 0004 then skips it) — LIKE does the same work, by the same rules
+(`_like`); on PostgreSQL its patterns are read from trigram indexes (pg_trgm, migration 0004).
 
 The index heals itself: `heal` (run by every open) recreates a trigger that is missing — a
 bulk load killed halfway, a database last written by an SQLite without FTS5 — and indexes
@@ -30,6 +31,7 @@ from sqlalchemy import (
     Integer,
     Select,
     String,
+    and_,
     bindparam,
     column,
     func,
@@ -467,17 +469,21 @@ def find_deals(session: Session, viewer: User, typed: str, limit: int = 40) -> l
     typed = " ".join(typed.split())
     if not typed:
         return []
-    if not _indexed(session):
-        return _like(session, viewer, typed, limit)
-    source, params = _source(session, viewer)
     words = [w for w in typed.casefold().split() if len(w) >= 3]
+    if not _indexed(session):
+        found = _like(session, viewer, typed, words, limit)
+    else:
+        source, params = _source(session, viewer)
+        if not words:
+            return _prefix(session, source, params, typed, limit)
+        statement = _fts(source)
+        exact = {"match": _all(_phrase, words), "limit": limit}
+        found = _hits(session, statement, params | exact)
+        if not found:
+            forgiving = {"match": _all(_forgiving, words), "limit": limit}
+            found = _hits(session, statement, params | forgiving)
     if not words:
-        return _prefix(session, source, params, typed, limit)
-    statement = _fts(source)
-    found = _hits(session, statement, params | {"match": _all(_phrase, words), "limit": limit})
-    if not found:
-        forgiving = {"match": _all(_forgiving, words), "limit": limit}
-        found = _hits(session, statement, params | forgiving)
+        return found
     typed_grams = set(trigrams(typed))
     return [
         replace(hit, shared=len(typed_grams & set(trigrams(f"{hit.name} {hit.customer}"))))
@@ -485,15 +491,21 @@ def find_deals(session: Session, viewer: User, typed: str, limit: int = 40) -> l
     ]
 
 
-def _forgiving(word: str) -> str:
-    """FTS5 query for `word` with one letter wrong, missing or extra: for each position, the
-    parts left and right of it must both appear (each part three or more characters)."""
-    alternatives = [_phrase(word)]
+def _forgivings(word: str) -> list[tuple[str, ...]]:
+    """`word` with one letter wrong, missing or extra: for each position, the parts left and
+    right of it must both appear (each part three or more characters); the word itself first."""
+    alternatives: list[tuple[str, ...]] = [(word,)]
     for at in range(len(word)):
-        parts = [part for part in (word[:at], word[at + 1 :]) if len(part) >= 3]
+        parts = tuple(part for part in (word[:at], word[at + 1 :]) if len(part) >= 3)
         if sum(map(len, parts)) >= max(4, len(word) - 3):
-            alternatives.append(" AND ".join(_phrase(part) for part in parts))
-    return "(" + " OR ".join(f"({a})" for a in dict.fromkeys(alternatives)) + ")"
+            alternatives.append(parts)
+    return list(dict.fromkeys(alternatives))
+
+
+def _forgiving(word: str) -> str:
+    """FTS5 query for `word` with one letter wrong, missing or extra (`_forgivings`)."""
+    alternatives = (" AND ".join(map(_phrase, parts)) for parts in _forgivings(word))
+    return "(" + " OR ".join(f"({a})" for a in alternatives) + ")"
 
 
 def _all(query: Callable[[str], str], words: list[str]) -> str:
@@ -622,22 +634,50 @@ def _prefix_statements_of(source: _Source, prefixes: int, letters: int) -> tuple
     return by_name, by_customer
 
 
-def _like(session: Session, viewer: User, typed: str, limit: int) -> list[DealHit]:
-    """Without the trigram index (PostgreSQL, an older SQLite): every word typed appears in
-    the deal's or the customer's name ("proseware inc" finds "Proseware, Inc."), by LIKE."""
-    words = [word.strip(",.;:()") or word for word in typed.split()]
-    statement = (
-        _base(viewer)
-        .where(
-            *(
-                or_(
-                    folded(ReferralRow.name).like(contains_pattern(word), escape="\\"),
-                    folded(CompanyRow.name).like(contains_pattern(word), escape="\\"),
-                )
-                for word in words
-            )
+def _like(
+    session: Session, viewer: User, typed: str, words: list[str], limit: int
+) -> list[DealHit]:
+    """Without the FTS5 index (PostgreSQL, an older SQLite), by LIKE, as `find_deals` and
+    `_prefix` do with it: every word of three or more characters appears in the deal's or the
+    customer's name ("proseware inc" finds "Proseware, Inc."), and when no deal has them all,
+    one letter per word may be wrong; shorter input finds deal names, then customer names,
+    starting so."""
+    if not words:
+        start = typed.casefold().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        by_name = _base(viewer).where(folded(ReferralRow.name).like(start + "%", escape="\\"))
+        names = _hits(
+            session, by_name.order_by(folded(ReferralRow.name), ReferralRow.id).limit(limit), {}
         )
-        .order_by(folded(ReferralRow.name), ReferralRow.id)
-        .limit(limit)
+        if len(names) >= limit:
+            return names
+        by_customer = (
+            _base(viewer)
+            .where(folded(CompanyRow.name).like(start + "%", escape="\\"))
+            .where(ReferralRow.id.not_in([hit.referral_id for hit in names]))
+            .order_by(folded(CompanyRow.name), folded(ReferralRow.name), ReferralRow.id)
+            .limit(limit - len(names))
+        )
+        return names + _hits(session, by_customer, {})
+
+    def anywhere(part: str) -> ColumnElement[bool]:
+        pattern = contains_pattern(part)
+        return or_(
+            folded(ReferralRow.name).like(pattern, escape="\\"),
+            folded(CompanyRow.name).like(pattern, escape="\\"),
+        )
+
+    def matching(conditions: list[ColumnElement[bool]]) -> list[DealHit]:
+        statement = (
+            _base(viewer)
+            .where(*conditions)
+            .order_by(folded(ReferralRow.name), ReferralRow.id)
+            .limit(limit)
+        )
+        return _hits(session, statement, {})
+
+    found = matching([anywhere(word) for word in words])
+    if found:
+        return found
+    return matching(
+        [or_(*(and_(*map(anywhere, parts)) for parts in _forgivings(word))) for word in words]
     )
-    return _hits(session, statement, {})
