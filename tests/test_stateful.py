@@ -12,20 +12,28 @@ with a `DomainError`; anything else escapes and fails the test. After every step
 (c) R-AUD-1: the activity log only grows, its earlier rows unchanged;
 (d) R-DEAL-3: every engagement's stored deal type is the one its parties make it;
 (e) R-LIFE-4: after a sweep, no received referral is at or past its deadline.
+
+R-STORE-4 (issue 8): the same machine runs on SQLite and on PostgreSQL; the invariants read the
+rows exactly as stored through the backend's own driver, past the app.
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
+import os
 import shutil
 import sqlite3
 import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 from hypothesis import HealthCheck, note, settings
 from hypothesis import strategies as st
@@ -60,8 +68,12 @@ from cosell_tui.domain.models import (
 )
 from cosell_tui.domain.registration import ReviewAction
 from cosell_tui.store import queries
-from cosell_tui.store.database import open_database
+from cosell_tui.store.database import Database, open_database
 from cosell_tui.store.schema import ReferralRow
+from tests import postgres
+from tests.conftest import PG_DEMO
+
+pytestmark = pytest.mark.backends  # R-STORE-4: the same promises on PostgreSQL
 
 TODAY = date(2026, 11, 27)
 OWN_DATA_TABLES = ("team_members", "referral_solutions", "stage_marks", "invitations")
@@ -75,12 +87,77 @@ SETTINGS = settings(
     database=None,  # nothing written into the repository; print_blob reproduces a failure
     print_blob=True,
 )
+# An example takes about two and a half times as long on PostgreSQL (every query is a round
+# trip to a server on the same two cores; copying the demo database is a quarter of a second of
+# it), so 5 examples keep its run about as long as SQLite's 15, not longer: `make test` is close
+# to CI's time limit.
+PG_SETTINGS = settings(SETTINGS, max_examples=5)
 
 picks = st.integers(min_value=0, max_value=10_000)
 REGISTRATION_FOCUS = {
     "submittable": "('incomplete','action_required')",
     "reviewable": "('in_review','in_validation')",
 }
+
+
+class RawRows:
+    """Rows exactly as stored, read through the backend's driver in autocommit (every read sees
+    the latest commit). SQL is written with `?` placeholders on both backends."""
+
+    def __init__(
+        self, connection: sqlite3.Connection | psycopg.Connection[tuple[Any, ...]]
+    ) -> None:
+        self.connection = connection
+        self.placeholder = "?" if isinstance(connection, sqlite3.Connection) else "%s"
+
+    def __call__(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        return self.with_columns(sql, params)[1]
+
+    def with_columns(
+        self, sql: str, params: tuple[Any, ...] = ()
+    ) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """The column names and the rows."""
+        query = sql.replace("?", self.placeholder)
+        cursor = self.connection.execute(query, params)
+        names = [column[0] for column in cursor.description or ()]
+        return names, [tuple(row) for row in cursor.fetchall()]
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+@dataclass
+class DemoCopy:
+    """A private copy of the demo: the app's database, a raw reader, and how to discard both."""
+
+    db: Database
+    raw: RawRows
+    discard: Callable[[], None]
+
+
+def sqlite_copy(template: Path, clock: FixedClock) -> DemoCopy:
+    folder = Path(tempfile.mkdtemp(prefix="cosell-stateful-"))
+    path = folder / "demo.db"
+    shutil.copyfile(template, path)
+    db = open_database(path, clock=clock)
+    raw = RawRows(sqlite3.connect(path, isolation_level=None))
+    return DemoCopy(db, raw, lambda: shutil.rmtree(folder, ignore_errors=True))
+
+
+_copies = itertools.count(1)
+
+
+def postgresql_copy(server: postgres.Server, clock: FixedClock) -> DemoCopy:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    name = f"stateful_{worker}_{os.getpid()}_{next(_copies)}"
+    postgres.copy_database(server, PG_DEMO, name)
+    try:
+        db = open_database(server.url(name), clock=clock)
+        raw = RawRows(psycopg.connect(server.dsn(name), autocommit=True))
+    except BaseException:
+        postgres.drop_database(server, name)
+        raise
+    return DemoCopy(db, raw, lambda: postgres.drop_database(server, name))
 
 
 def member(user: User) -> TeamMemberForm:
@@ -92,29 +169,31 @@ def member(user: User) -> TeamMemberForm:
 class DealMachine(RuleBasedStateMachine):
     """One example: a fresh copy of the demo database, a clock at 2026-11-27 09:00 UTC."""
 
-    def __init__(self, template: Path) -> None:
+    def __init__(self, copy: Callable[[FixedClock], DemoCopy]) -> None:
         super().__init__()
-        self.folder = Path(tempfile.mkdtemp(prefix="cosell-stateful-"))
-        path = self.folder / "demo.db"
-        shutil.copyfile(template, path)
         self.clock = FixedClock.on(TODAY)
-        self.db = open_database(path, clock=self.clock)
-        # raw rows, exactly as stored, for the snapshots (autocommit: each read sees the latest)
-        self.raw = sqlite3.connect(path, isolation_level=None)
-        with self.db.reading() as session:
-            self.users = queries.users(session)
-            self.organizations = queries.organizations(session)
-            self.solutions = queries.solutions(session)
-        self.vendor_id = next(o.id for o in self.organizations if o.is_vendor)
+        self.copy = copy(self.clock)
+        self.db = self.copy.db
+        self.raw = self.copy.raw  # rows exactly as stored, for the snapshots
         self.frozen: dict[str, list[tuple[str, tuple[Any, ...]]]] = {}
         self.final_registrations: dict[str, tuple[Any, ...]] = {}
-        self._freeze_new_terminals()
-        self.activity_seen = self._activity_state()
+        try:
+            with self.db.reading() as session:
+                self.users = queries.users(session)
+                self.organizations = queries.organizations(session)
+                self.solutions = queries.solutions(session)
+            self.vendor_id = next(o.id for o in self.organizations if o.is_vendor)
+            self._freeze_new_terminals(self._terminal_rows(), self._final_registrations())
+            log = self.raw("SELECT * FROM activity ORDER BY id")
+            self.activity_seen = self._activity_state(log)
+        except BaseException:
+            self.teardown()  # hypothesis tears down only a machine it got
+            raise
 
     def teardown(self) -> None:
         self.raw.close()
         self.db.dispose()
-        shutil.rmtree(self.folder, ignore_errors=True)
+        self.copy.discard()
 
     # --- choosing who acts on what ---------------------------------------------------------
 
@@ -131,7 +210,7 @@ class DealMachine(RuleBasedStateMachine):
         elif focus is not None:
             sql = "SELECT id FROM referrals WHERE status = ? ORDER BY created_at, id"
             args = (focus,)
-        return [row[0] for row in self.raw.execute(sql, args)]
+        return [row[0] for row in self.raw(sql, args)]
 
     def _referral(self, referral_id: str) -> Referral:
         with self.db.reading() as session:
@@ -312,7 +391,7 @@ class DealMachine(RuleBasedStateMachine):
         if fitting:
             engaged = {
                 row[0]
-                for row in self.raw.execute(
+                for row in self.raw(
                     "SELECT organization_id FROM referrals WHERE engagement_id = ?",
                     (ref.engagement_id,),
                 )
@@ -459,38 +538,44 @@ class DealMachine(RuleBasedStateMachine):
             ).all()
         now = self.clock.now()
         assert all(deadline is not None for _, deadline in received)
-        overdue = [rid for rid, deadline in received if deadline <= now]
+        overdue = [rid for rid, deadline in received if deadline is None or deadline <= now]
         assert overdue == [], f"received referrals past their deadline after a sweep: {overdue}"
 
     # --- invariants ------------------------------------------------------------------------
 
     def _terminal_rows(self) -> dict[str, list[tuple[str, tuple[Any, ...]]]]:
-        cursor = self.raw.execute(f"SELECT * FROM referrals WHERE status IN {TERMINAL_SQL}")
-        id_at = [c[0] for c in cursor.description].index("id")
+        columns, found = self.raw.with_columns(
+            f"SELECT * FROM referrals WHERE status IN {TERMINAL_SQL}"
+        )
+        id_at = columns.index("id")
         rows: dict[str, list[tuple[str, tuple[Any, ...]]]] = {
-            row[id_at]: [("referrals", row)] for row in cursor
+            row[id_at]: [("referrals", row)] for row in found
         }
         for table in OWN_DATA_TABLES:
-            cursor = self.raw.execute(
+            columns, found = self.raw.with_columns(
                 f"SELECT * FROM {table} WHERE referral_id IN "
                 f"(SELECT id FROM referrals WHERE status IN {TERMINAL_SQL}) ORDER BY id"
             )
-            owner_at = [c[0] for c in cursor.description].index("referral_id")
-            for row in cursor:
+            owner_at = columns.index("referral_id")
+            for row in found:
                 rows[row[owner_at]].append((table, row))
         return rows
 
     def _final_registrations(self) -> dict[str, tuple[Any, ...]]:
-        cursor = self.raw.execute(
+        columns, found = self.raw.with_columns(
             "SELECT * FROM registrations WHERE status IN ('approved','rejected')"
         )
-        owner_at = [c[0] for c in cursor.description].index("referral_id")
-        return {row[owner_at]: row for row in cursor}
+        owner_at = columns.index("referral_id")
+        return {row[owner_at]: row for row in found}
 
-    def _freeze_new_terminals(self) -> None:
-        for referral_id, rows in self._terminal_rows().items():
+    def _freeze_new_terminals(
+        self,
+        terminal: dict[str, list[tuple[str, tuple[Any, ...]]]],
+        registrations: dict[str, tuple[Any, ...]],
+    ) -> None:
+        for referral_id, rows in terminal.items():
             self.frozen.setdefault(referral_id, rows)
-        for referral_id, row in self._final_registrations().items():
+        for referral_id, row in registrations.items():
             self.final_registrations.setdefault(referral_id, row)
 
     @invariant()
@@ -502,10 +587,11 @@ class DealMachine(RuleBasedStateMachine):
         registrations = self._final_registrations()
         for referral_id, row in self.final_registrations.items():
             assert registrations.get(referral_id) == row, f"final registration {row} changed"
-        self._freeze_new_terminals()
+        self._freeze_new_terminals(current, registrations)
 
-    def _activity_state(self) -> tuple[int, int, str]:
-        rows = self.raw.execute("SELECT * FROM activity ORDER BY id").fetchall()
+    @staticmethod
+    def _activity_state(rows: list[tuple[Any, ...]]) -> tuple[int, int, str]:
+        """How many rows `rows` (the log, by id) holds, the last id, and a digest of them all."""
         digest = hashlib.sha256(repr(rows).encode()).hexdigest()
         return len(rows), (rows[-1][0] if rows else 0), digest
 
@@ -513,22 +599,17 @@ class DealMachine(RuleBasedStateMachine):
     def activity_only_grows(self) -> None:
         """(c) R-AUD-1: append-only — more rows or the same, the earlier ones untouched."""
         seen_count, seen_last, seen_digest = self.activity_seen
-        earlier = self.raw.execute(
-            "SELECT * FROM activity WHERE id <= ? ORDER BY id", (seen_last,)
-        ).fetchall()
+        rows = self.raw("SELECT * FROM activity ORDER BY id")
+        earlier = [row for row in rows if row[0] <= seen_last]
         assert len(earlier) == seen_count, "activity rows disappeared"
-        assert hashlib.sha256(repr(earlier).encode()).hexdigest() == seen_digest, (
-            "earlier activity rows changed"
-        )
-        (total,) = self.raw.execute("SELECT count(*) FROM activity").fetchone()
-        assert total >= seen_count
-        self.activity_seen = self._activity_state()
+        assert self._activity_state(earlier)[2] == seen_digest, "earlier activity rows changed"
+        self.activity_seen = self._activity_state(rows)
 
     @invariant()
     def deal_type_follows_parties(self) -> None:
         """(d) R-DEAL-3: the stored deal type is derived from the parties, never stale."""
         engagements: dict[str, tuple[bool, str, list[parties.PartyState]]] = {}
-        for engagement_id, is_assessment, stored, org_id, is_vendor, status in self.raw.execute(
+        for engagement_id, is_assessment, stored, org_id, is_vendor, status in self.raw(
             "SELECT e.id, e.is_assessment, e.deal_type, r.organization_id, o.is_vendor, r.status "
             "FROM engagements e JOIN referrals r ON r.engagement_id = e.id "
             "JOIN organizations o ON o.id = r.organization_id"
@@ -540,7 +621,22 @@ class DealMachine(RuleBasedStateMachine):
             assert stored == derived, f"engagement {engagement_id}: stored {stored}, is {derived}"
 
 
+@pytest.fixture
+def demo_copies(request: pytest.FixtureRequest, backend: str) -> Callable[[FixedClock], DemoCopy]:
+    """How each example gets its private copy of the demo on `backend` (the server or the
+    template is made ready here, so the test's own time is the examples')."""
+    if backend == "postgresql":
+        return partial(postgresql_copy, request.getfixturevalue("postgres_server"))
+    return partial(sqlite_copy, request.getfixturevalue("demo_template"))
+
+
 @pytest.mark.long
-def test_random_actions_keep_promises(demo_template: Path) -> None:
+def test_random_actions_keep_promises(
+    backend: str, demo_copies: Callable[[FixedClock], DemoCopy]
+) -> None:
     """(a)–(e) above, over random action sequences on a fresh copy of the demo each time."""
-    run_state_machine_as_test(lambda: DealMachine(demo_template), settings=SETTINGS)
+    # hypothesis takes a factory as well as the class, though its annotation names only the class
+    machine: Any = partial(DealMachine, demo_copies)
+    run_state_machine_as_test(
+        machine, settings=PG_SETTINGS if backend == "postgresql" else SETTINGS
+    )
