@@ -1071,12 +1071,15 @@ class _Generator:
         )
         if fate.terminal:
             took = timedelta(days=14 if fate is Status.EXPIRED else rng.randrange(1, 14))
+            closed_at = stored(min(self.today, arrived + took))
+            if fate is Status.DECLINED:  # declining answers the invitation, as services.decline
+                batch.referrals[-1]["responded_at"] = closed_at
             batch.closing.append(
                 {
                     "rid": rid,
                     "status": fate.value,
                     "stage": Stage.WON.value if fate is Status.WON else stage.value,
-                    "closed_at": stored(min(self.today, arrived + took)),
+                    "closed_at": closed_at,
                     "reason": {
                         Status.LOST: LostReason.PRICE.value,
                         Status.DECLINED: DeclineReason.BUDGET_NOT_ADEQUATE.value,

@@ -158,6 +158,10 @@ def test_generated_deals_keep_the_rules(db: Database, backend: str, tmp_path: Pa
         "SELECT count(*) FROM referrals WHERE status = 'received' AND response_deadline <= :now",
     )
     assert overdue == 0
+    # a declined invitation was answered when it was declined, as services.decline records it
+    declined = "SELECT count(*) FROM referrals WHERE status = 'declined'"
+    assert _one(db, declined + " AND name LIKE '% #%'") > 0
+    assert _one(db, declined + " AND (responded_at IS NULL OR responded_at <> closed_at)") == 0
     with pytest.raises(IntegrityError, match="closed"), db.engine.begin() as connection:
         connection.execute(text("UPDATE referrals SET name = 'x' WHERE status = 'lost'"))
     if backend == "postgresql":
