@@ -8,7 +8,7 @@ import io
 import json
 import shutil
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -93,6 +93,41 @@ def _won_referral(db: Database) -> tuple[str, int]:
             .limit(1)
         ).one()
     return found[0], found[1]
+
+
+def _on_third_batch(
+    monkeypatch: pytest.MonkeyPatch, change: Callable[[bulk.Batch], None]
+) -> dict[str, int]:
+    """Batches of 5 records; `change` is done to the third just before it is written. The
+    count of batches handed to the writer is returned, kept up to date."""
+    monkeypatch.setattr(importer, "WRITE_EVERY", 5)
+    calls = {"n": 0}
+    write_rows = bulk.Batch.write_rows
+
+    def changing(self: bulk.Batch, cursor: object, **options: bool) -> None:
+        calls["n"] += 1
+        if calls["n"] == 3:
+            change(self)
+        write_rows(self, cursor, **options)
+
+    monkeypatch.setattr(bulk.Batch, "write_rows", changing)
+    return calls
+
+
+def _refuse(_batch: bulk.Batch) -> None:
+    raise sqlite3.IntegrityError("UNIQUE constraint failed: referrals.id")
+
+
+def _ann(won: str, organization: int) -> dict[str, Any]:
+    """A team member for the deal `won`, as a bulk writer's row."""
+    return {
+        "referral_id": won,
+        "organization_id": organization,
+        "first_name": "Ann",
+        "last_name": "Lee",
+        "phone": "+1 206 555 0100",
+        "email": "ann@contoso.example",
+    }
 
 
 _ADD_MEMBER = (
@@ -602,17 +637,7 @@ def test_a_refusal_while_writing_keeps_nothing_and_is_one_sentence(
 ) -> None:
     # all or nothing, also when the writer thread fails in a later batch
     _export(demo_db, DANA, "json", tmp_path / "d.json")
-    monkeypatch.setattr(importer, "WRITE_EVERY", 5)
-    calls = {"n": 0}
-    write_rows = bulk.Batch.write_rows
-
-    def failing(self: bulk.Batch, cursor: object, **options: bool) -> None:
-        calls["n"] += 1
-        if calls["n"] == 3:
-            raise sqlite3.IntegrityError("UNIQUE constraint failed: referrals.id")
-        write_rows(self, cursor, **options)
-
-    monkeypatch.setattr(bulk.Batch, "write_rows", failing)
+    calls = _on_third_batch(monkeypatch, _refuse)
     count = _count(empty_db)
     with pytest.raises(DomainError) as refused:
         importer.import_file(empty_db, _user(empty_db, DANA), tmp_path / "d.json", form=None)
@@ -635,26 +660,7 @@ def test_a_row_the_database_refuses_mid_import_is_one_sentence_and_keeps_nothing
         record["id"] = record["engagementId"] = record["externalReferenceId"] = None
     (tmp_path / "new.json").write_text(json.dumps(records), encoding="utf-8")
     won, organization = _won_referral(demo_db)
-    monkeypatch.setattr(importer, "WRITE_EVERY", 5)
-    calls = {"n": 0}
-    write_rows = bulk.Batch.write_rows
-
-    def sneaking(self: bulk.Batch, cursor: object, **options: bool) -> None:
-        calls["n"] += 1
-        if calls["n"] == 3:
-            self.team.append(
-                {
-                    "referral_id": won,
-                    "organization_id": organization,
-                    "first_name": "Ann",
-                    "last_name": "Lee",
-                    "phone": "+1 206 555 0100",
-                    "email": "ann@contoso.example",
-                }
-            )
-        write_rows(self, cursor, **options)
-
-    monkeypatch.setattr(bulk.Batch, "write_rows", sneaking)
+    _on_third_batch(monkeypatch, lambda batch: batch.team.append(_ann(won, organization)))
     count = _count(demo_db)
     with pytest.raises(DomainError) as refused:
         importer.import_file(demo_db, _user(demo_db, DANA), tmp_path / "new.json", form=None)
@@ -715,19 +721,9 @@ def test_a_large_import_refused_while_writing_puts_guards_and_indexes_back(
 ) -> None:
     # all or nothing: a refusal in a later batch rolls the lifted schema back with the rows
     monkeypatch.setattr(importer, "BULK_FROM", 1)
-    monkeypatch.setattr(importer, "WRITE_EVERY", 5)
     _export(demo_db, DANA, "json", tmp_path / "d.json")
     before, count = _schema(empty_db), _count(empty_db)
-    calls = {"n": 0}
-    write_rows = bulk.Batch.write_rows
-
-    def failing(self: bulk.Batch, cursor: object, **options: bool) -> None:
-        calls["n"] += 1
-        if calls["n"] == 3:
-            raise sqlite3.IntegrityError("UNIQUE constraint failed: referrals.id")
-        write_rows(self, cursor, **options)
-
-    monkeypatch.setattr(bulk.Batch, "write_rows", failing)
+    calls = _on_third_batch(monkeypatch, _refuse)
     with pytest.raises(DomainError, match="Nothing was imported: the database refused a row"):
         importer.import_file(empty_db, _user(empty_db, DANA), tmp_path / "d.json", form=None)
     assert calls["n"] == 3
@@ -740,14 +736,7 @@ def test_lifted_guards_are_back_before_rows_of_a_closed_deal(demo_db: Database) 
     # guards in place, so a closed deal stays closed whatever a bulk writer is handed
     won, organization = _won_referral(demo_db)
     before = _schema(demo_db)
-    member = {
-        "referral_id": won,
-        "organization_id": organization,
-        "first_name": "Ann",
-        "last_name": "Lee",
-        "phone": "+1 206 555 0100",
-        "email": "ann@contoso.example",
-    }
+    member = _ann(won, organization)
     refused = pytest.raises(sqlite3.IntegrityError, match="closed")
     with refused, demo_db.transaction() as session:
         writer = bulk.BackgroundWriter(session, lift_guards=True, lift_indexes=True)
