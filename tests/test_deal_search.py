@@ -70,6 +70,7 @@ def test_forgives_a_typo_and_short_input_matches_the_start(
     assert short and all(n.lower().startswith("wi") for n in short)
     assert names(demo_db, dana, "zzqxv") == set()
     assert names(demo_db, dana, '"; DROP TABLE referrals; --') == set()  # taken as text
+    assert names(demo_db, dana, "%") == names(demo_db, dana, "_") == set()  # not wildcards
     assert names(demo_db, dana, "  ") == set()
 
 

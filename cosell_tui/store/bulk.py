@@ -352,7 +352,7 @@ def large_cache(engine: Engine) -> Iterator[None]:
 
     def checkin(dbapi_connection: Any, _record: Any) -> None:
         if dbapi_connection is not None:
-            with suppress(sqlite3.Error, DBAPIError):
+            with suppress(sqlite3.Error):
                 dbapi_connection.execute(POOL_CACHE)
 
     event.listen(engine, "checkout", checkout)

@@ -519,8 +519,13 @@ def folded(column: Any) -> Any:
 
 def contains_pattern(search: str) -> str:
     """A LIKE pattern matching `search` anywhere, its own % and _ taken literally."""
+    return "%" + starts_pattern(search)
+
+
+def starts_pattern(search: str) -> str:
+    """A LIKE pattern matching text that starts with `search`, its own % and _ taken literally."""
     term = search.strip().casefold()
-    return "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
 def visible_to(viewer: User) -> ColumnElement[bool]:

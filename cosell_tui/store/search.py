@@ -49,7 +49,7 @@ from cosell_tui.domain.enums import DealType, Direction, Status
 from cosell_tui.domain.listing import Viewer
 from cosell_tui.domain.models import User
 from cosell_tui.store import lists
-from cosell_tui.store.queries import contains_pattern, folded, visible_to
+from cosell_tui.store.queries import contains_pattern, folded, starts_pattern, visible_to
 from cosell_tui.store.schema import CompanyRow, EngagementRow, ReferralRow
 
 if TYPE_CHECKING:
@@ -643,8 +643,8 @@ def _like(
     one letter per word may be wrong; shorter input finds deal names, then customer names,
     starting so."""
     if not words:
-        start = typed.casefold().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        by_name = _base(viewer).where(folded(ReferralRow.name).like(start + "%", escape="\\"))
+        start = starts_pattern(typed)
+        by_name = _base(viewer).where(folded(ReferralRow.name).like(start, escape="\\"))
         names = _hits(
             session, by_name.order_by(folded(ReferralRow.name), ReferralRow.id).limit(limit), {}
         )
@@ -652,7 +652,7 @@ def _like(
             return names
         by_customer = (
             _base(viewer)
-            .where(folded(CompanyRow.name).like(start + "%", escape="\\"))
+            .where(folded(CompanyRow.name).like(start, escape="\\"))
             .where(ReferralRow.id.not_in([hit.referral_id for hit in names]))
             .order_by(folded(CompanyRow.name), folded(ReferralRow.name), ReferralRow.id)
             .limit(limit - len(names))
