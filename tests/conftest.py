@@ -244,12 +244,14 @@ def db(
     request: pytest.FixtureRequest, backend: str, tmp_path: Path, clock: FixedClock
 ) -> Iterator[Database]:
     """An empty, migrated database."""
-    with _database(request, backend, PG_EMPTY, clock, lambda: tmp_path / "test.db") as database:
+    with backend_database(
+        request, backend, PG_EMPTY, clock, lambda: tmp_path / "test.db"
+    ) as database:
         yield database
 
 
 @contextmanager
-def _database(
+def backend_database(
     request: pytest.FixtureRequest,
     backend: str,
     template: str,
@@ -290,7 +292,7 @@ def demo_db(
         shutil.copyfile(request.getfixturevalue("demo_template"), path)
         return path
 
-    with _database(request, backend, PG_DEMO, clock, copy) as database:
+    with backend_database(request, backend, PG_DEMO, clock, copy) as database:
         yield database
 
 
