@@ -647,11 +647,19 @@ class _Writer:
     user: User
     now: datetime
     new_id: Callable[[], str]
-    batch: Batch = field(default_factory=Batch)
+    batch: Batch = field(init=False)
     taken: set[str] = field(default_factory=set)  # party ids already in the database
 
     def __post_init__(self) -> None:
-        self.batch.leading = self.user.organization_id
+        self.batch = self._fresh()
+
+    def _fresh(self) -> Batch:
+        return Batch(leading=self.user.organization_id)  # its own referrals first (bulk.py)
+
+    def take(self) -> Batch:
+        """The rows added so far; the next ones go into a new batch."""
+        done, self.batch = self.batch, self._fresh()
+        return done
 
     def referral(
         self,
@@ -1031,11 +1039,10 @@ def import_records(
                 writer.add(record)
                 added += 1
                 if added % WRITE_EVERY == 0:  # bounded batches, in one transaction still
-                    background.put(writer.batch)
-                    writer.batch = Batch(leading=user.organization_id)
+                    background.put(writer.take())
                     if progress:
                         progress("written", number)
-            background.put(writer.batch)
+            background.put(writer.take())
             background.close()
         except (sqlite3.IntegrityError, IntegrityError) as error:
             background.close_quietly()
